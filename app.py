@@ -1,0 +1,5 @@
+"""Streamlit entry point: `workbench serve` (or `streamlit run app.py`) starts the app."""
+
+from workbench.ui.main import run
+
+run()

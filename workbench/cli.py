@@ -1,0 +1,259 @@
+"""The ``workbench`` command: thin wrappers over library functions.
+
+Machine-readable output (``--json``) is part of the interface; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from workbench.config import Settings, load_settings
+from workbench.errors import WorkbenchError
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, indent=None, ensure_ascii=False, default=str))
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from workbench.corpus import load_manifest
+    from workbench.ingest import IngestReport, Ingestor
+    from workbench.store import count_documents, open_store
+
+    store = open_store(settings)
+    if args.if_empty:
+        with store.session() as session:
+            existing = count_documents(session)
+        if existing:
+            if args.json:
+                _print_json(IngestReport().as_dict())
+            else:
+                print(f"The database already holds {existing} documents; nothing ingested.")
+            return 0
+    manifest = load_manifest(args.manifest) if args.manifest else None
+    if manifest is None:
+        for path in map(Path, args.paths):
+            for candidate in ("manifest.csv", "manifest.yaml", "manifest.yml"):
+                if path.is_dir() and (path / candidate).exists():
+                    manifest = load_manifest(path / candidate)
+                    break
+    bar = tqdm(total=0, unit="file", desc="Ingesting", file=sys.stderr, disable=args.quiet)
+
+    def progress(done: int, total: int, name: str) -> None:
+        bar.total = total
+        bar.set_postfix_str(name[-40:], refresh=False)
+        bar.update(1)
+
+    report = Ingestor(store, settings, manifest=manifest, actor=args.actor).ingest_paths(
+        args.paths, progress=progress
+    )
+    bar.close()
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(f"Added {report.documents_added} documents ({report.excerpts_added} excerpts).")
+        for skipped in report.skipped:
+            print(f"Skipped {skipped.reason}")
+    return 0
+
+
+def cmd_corpus_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.store import corpus_stats, open_store
+
+    with open_store(settings).session() as session:
+        stats = corpus_stats(session)
+    if args.json:
+        _print_json(stats)
+        return 0
+    print(f"Documents: {stats['documents']}\nExcerpts:  {stats['excerpts']}")
+    for heading, key in (("By year", "by_year"), ("By review type", "by_review_type")):
+        print(f"{heading}:")
+        for value, count in stats[key].items():  # type: ignore[union-attr]
+            print(f"  {value:<50} {count:>5}")
+    return 0
+
+
+def cmd_corpus_show(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.store import get_document, open_store
+
+    with open_store(settings).session() as session:
+        doc = get_document(session, args.doc_id)
+        if args.json:
+            _print_json({
+                "id": doc.id, "title": doc.title, "source_name": doc.source_name,
+                "sha256": doc.sha256, "metadata": doc.meta, "ingested_at": doc.ingested_at,
+                "text": doc.text,
+                "excerpts": [
+                    {"id": e.id, "start": e.start, "end": e.end, "section": e.section,
+                     "text": e.text} for e in doc.excerpts
+                ],
+            })
+            return 0
+        print(f"Document {doc.id}: {doc.title}\nSource:   {doc.source_name}")
+        for key, value in sorted(doc.meta.items()):
+            print(f"{key + ':':<10}{value}")
+        print(f"Excerpts: {len(doc.excerpts)}\n")
+        section = None
+        for e in doc.excerpts:
+            if e.section != section:
+                section = e.section
+                print(f"## {section}\n")
+            print(f"[{e.id}] {e.start}-{e.end}\n{e.text}\n")
+    return 0
+
+
+def cmd_corpus_list(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.store import list_documents, open_store
+
+    filters = dict(f.split("=", 1) for f in args.where)
+    with open_store(settings).session() as session:
+        docs = list_documents(session, **filters)
+        rows = [{"id": d.id, "title": d.title, "source_name": d.source_name,
+                 "excerpts": len(d.excerpts), "metadata": d.meta} for d in docs]
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['id']:>5}  {r['title'][:70]:<70}  {r['excerpts']:>4} excerpts")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    values = {name: str(getattr(settings, name)) for name, _, _ in Settings.describe()}
+    values["database (in effect)"] = settings.database
+    if args.json:
+        _print_json(values)
+    else:
+        for name, default, text in Settings.describe():
+            print(f"{name} = {getattr(settings, name)!s}\n    {text} (default: {default})")
+    return 0
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if not is_loopback(args.host):
+        raise WorkbenchError(
+            f"refusing to serve on {args.host}: serving beyond 127.0.0.1 requires sign-in, "
+            "and no users exist; serve on 127.0.0.1 instead"
+        )
+    if not APP.exists():
+        raise WorkbenchError(f"{APP} not found; run `workbench serve` from a source checkout")
+    env = {**os.environ, "WORKBENCH_HOME": str(settings.home.resolve())}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", args.host, "--server.port", str(args.port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    print(f"Serving the workbench on http://{args.host}:{args.port} (Ctrl+C to stop)",
+          file=sys.stderr)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+# -- parser -------------------------------------------------------------------------------
+
+
+def _command(sub, name: str, handler: Handler, summary: str, example: str, parents):
+    parser = sub.add_parser(
+        name, help=summary, description=summary, parents=parents,
+        epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home", metavar="DIR", default=argparse.SUPPRESS,
+        help="workbench home holding the database and caches (default: $WORKBENCH_HOME or ./data)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="workbench", parents=[common],
+        description="Safeguarding Themes Workbench: thematic analysis of safeguarding reviews.",
+        epilog="example:\n  workbench ingest corpus/sample && workbench corpus stats",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = _command(sub, "ingest", cmd_ingest,
+                 "Read review documents (.txt .md .docx .pdf .csv .xlsx .jsonl .zip, or folders "
+                 "of them) into the database; bad files are reported and skipped.",
+                 "workbench ingest corpus/sample --manifest corpus/sample/manifest.csv --json",
+                 [common])
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
+    p.add_argument("--manifest", metavar="FILE",
+                   help="CSV or YAML mapping file names to metadata (default: manifest.csv or "
+                        "manifest.yaml inside a given folder)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the result")
+    p.add_argument("--if-empty", action="store_true",
+                   help="do nothing if the database already holds documents")
+    p.add_argument("--actor", default="system", help="name recorded in the event log")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    corpus = sub.add_parser("corpus", help="Inspect the ingested corpus.",
+                            description="Inspect the ingested corpus.", parents=[common])
+    csub = corpus.add_subparsers(dest="corpus_command", metavar="COMMAND", required=True)
+    p = _command(csub, "stats", cmd_corpus_stats,
+                 "Count documents and excerpts, by year and by review type.",
+                 "workbench corpus stats --json", [common])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = _command(csub, "list", cmd_corpus_list, "List documents, optionally filtered by metadata.",
+                 "workbench corpus list --where region=London --where year=2021", [common])
+    p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE",
+                   help="keep documents whose metadata FIELD equals VALUE (repeatable)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p = _command(csub, "show", cmd_corpus_show, "Print one document with its excerpts.",
+                 "workbench corpus show 12", [common])
+    p.add_argument("doc_id", type=int, metavar="DOC_ID")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = _command(sub, "settings", cmd_settings, "Show every setting, its value and what it does.",
+                 "WORKBENCH_MAX_FILE_MB=10 workbench settings", [common])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = _command(sub, "serve", cmd_serve, "Start the Streamlit app (on 127.0.0.1 by default).",
+                 "workbench serve --port 8501", [common])
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(home=getattr(args, "home", None))
+        return args.handler(args, settings)
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The database: models, migrations and repository functions. The only package with SQL."""
+
+from workbench.store.database import Store, open_store
+from workbench.store.documents import (
+    add_document,
+    corpus_stats,
+    count_documents,
+    count_excerpts,
+    find_by_sha256,
+    get_document,
+    list_documents,
+)
+from workbench.store.events import list_events, record_event
+from workbench.store.models import Document, Event, Excerpt
+
+__all__ = [
+    "Document",
+    "Event",
+    "Excerpt",
+    "Store",
+    "add_document",
+    "corpus_stats",
+    "count_documents",
+    "count_excerpts",
+    "find_by_sha256",
+    "get_document",
+    "list_documents",
+    "list_events",
+    "open_store",
+    "record_event",
+]

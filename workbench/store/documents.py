@@ -1,0 +1,85 @@
+"""Repository functions for documents and excerpts: the only place they are queried."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workbench.errors import NotFound
+from workbench.store.models import Document, Excerpt
+
+
+def add_document(
+    session: Session,
+    *,
+    title: str,
+    source_name: str,
+    sha256: str,
+    text: str,
+    metadata: Mapping[str, object],
+    spans: Iterable[tuple[int, int, str]],
+) -> Document:
+    """Insert a document and its excerpts, given as (start, end, section) spans of ``text``."""
+    document = Document(
+        title=title[:500], source_name=source_name[:1000], sha256=sha256, text=text,
+        meta=dict(metadata),
+    )
+    session.add(document)
+    session.flush()
+    for seq, (start, end, section) in enumerate(spans):
+        session.add(Excerpt(
+            document_id=document.id, seq=seq, start=start, end=end, text=text[start:end],
+            section=section[:500],
+        ))
+    session.flush()
+    session.refresh(document)
+    return document
+
+
+def find_by_sha256(session: Session, sha256: str) -> Document | None:
+    return session.scalar(select(Document).where(Document.sha256 == sha256))
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(
+            f"no document with id {document_id}; `workbench corpus stats` shows how many exist"
+        )
+    return document
+
+
+def list_documents(session: Session, **metadata: object) -> list[Document]:
+    """Documents in id order whose metadata match every given field (values compared as text)."""
+    documents = session.scalars(select(Document).order_by(Document.id))
+    wanted = {k: str(v) for k, v in metadata.items() if v is not None}
+    return [
+        d for d in documents
+        if all(str(d.meta.get(k)) == v for k, v in wanted.items())
+    ]
+
+
+def count_documents(session: Session) -> int:
+    return session.scalar(select(func.count(Document.id))) or 0
+
+
+def count_excerpts(session: Session) -> int:
+    return session.scalar(select(func.count(Excerpt.id))) or 0
+
+
+def corpus_stats(session: Session) -> dict[str, object]:
+    """Counts of documents and excerpts, and documents by year and by review type."""
+    by_year: Counter[str] = Counter()
+    by_type: Counter[str] = Counter()
+    for (meta,) in session.execute(select(Document.meta)):
+        by_year[str(meta.get("year", "unknown"))] += 1
+        by_type[str(meta.get("review_type", "unknown"))] += 1
+    return {
+        "documents": count_documents(session),
+        "excerpts": count_excerpts(session),
+        "by_year": dict(sorted(by_year.items())),
+        "by_review_type": dict(sorted(by_type.items())),
+    }

@@ -1,0 +1,1 @@
+"""Streamlit pages: the only package that imports streamlit."""
