@@ -5,7 +5,6 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-
 from conftest import (
     make_docx,
     make_encrypted_pdf,
@@ -14,6 +13,7 @@ from conftest import (
     make_xlsx,
     make_zip,
 )
+
 from workbench.corpus import Skipped, SourceDocument, read_bytes
 from workbench.errors import UnreadableDocument
 
@@ -99,8 +99,8 @@ def test_docx_paragraphs_headings_and_tables(settings):
 
 
 def test_csv_rows_become_documents_with_metadata(settings):
-    data = ("title,Text,year,region\nFirst,Body one.,2021,London\n"
-            "Second,,2022,North East\nThird,Body three.,2023,South West\n").encode()
+    data = (b"title,Text,year,region\nFirst,Body one.,2021,London\n"
+            b"Second,,2022,North East\nThird,Body three.,2023,South West\n")
     items = read("t.csv", data, settings)
     docs = [i for i in items if isinstance(i, SourceDocument)]
     skipped = [i for i in items if isinstance(i, Skipped)]

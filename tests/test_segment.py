@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import spacy
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from workbench.segment import Segmenter, is_heading, paragraphs
 

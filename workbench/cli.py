@@ -32,7 +32,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from workbench.corpus import load_manifest
-    from workbench.ingest import IngestReport, Ingestor
+    from workbench.ingest import Ingestor, IngestReport
     from workbench.store import count_documents, open_store
 
     store = open_store(settings)

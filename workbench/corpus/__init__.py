@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workbench.config import Settings
 from workbench.corpus.archive import read_zip
-from workbench.corpus.document import SourceDocument, Skipped
+from workbench.corpus.document import Skipped, SourceDocument
 from workbench.corpus.manifest import Manifest, load_manifest, metadata_for
 from workbench.corpus.pdf import read_pdf
 from workbench.corpus.plain import read_plain

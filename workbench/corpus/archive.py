@@ -7,7 +7,7 @@ import stat
 import zipfile
 from collections.abc import Callable, Iterator
 
-from workbench.corpus.document import SourceDocument, Skipped
+from workbench.corpus.document import Skipped, SourceDocument
 from workbench.errors import UnreadableDocument
 
 MemberReader = Callable[[str, bytes], Iterator[SourceDocument | Skipped]]

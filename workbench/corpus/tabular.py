@@ -14,7 +14,7 @@ import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 
-from workbench.corpus.document import SourceDocument, Skipped
+from workbench.corpus.document import Skipped, SourceDocument
 from workbench.corpus.text import decode
 from workbench.errors import UnreadableDocument
 
