@@ -14,8 +14,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from workbench.codebook import DEFAULT_CODEBOOK
 from workbench.config import Settings, load_settings
 from workbench.errors import WorkbenchError
+from workbench.topics import DEFAULT_CONFIG
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -144,6 +146,102 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_model_fit(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.codebook import load_codebook
+    from workbench.embed import make_embedder
+    from workbench.gold import excerpt_labels, read_gold
+    from workbench.runs import fit_run
+    from workbench.store import open_store
+    from workbench.topics import TopicConfig
+
+    config = TopicConfig.from_toml(args.config)
+    if args.seed is not None:
+        config.seed = args.seed
+    if args.embedder:
+        config.embedder = args.embedder
+    store = open_store(settings)
+    gold = None
+    if args.gold:
+        with store.session() as session:
+            gold = excerpt_labels(session, read_gold(args.gold))
+    record = fit_run(
+        store, settings, config, make_embedder(config.embedder, settings.embedding_model),
+        codebook=load_codebook(args.codebook), gold_labels=gold,
+        progress=None if args.quiet else lambda stage: print(f"[fit] {stage}", file=sys.stderr),
+    )
+    metrics = record["metrics"]
+    summary = {
+        "run_id": record["run_id"], "n_topics": metrics["n_topics"],
+        "outlier_share": metrics["outlier_share"], "npmi": metrics["npmi"],
+        "diversity": metrics["diversity"], "timings": record["timings"],
+    }
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"Saved run {record['run_id']} in {settings.runs_dir}")
+        print(_topic_table(record))
+        print(", ".join(f"{k} {v}" for k, v in metrics.items() if not isinstance(v, dict)))
+    return 0
+
+
+def _topic_table(record: dict) -> str:
+    lines = [f"{'topic':>5}  {'size':>5}  {'theme':<24} words"]
+    for t in record["topics"]:
+        theme = t["theme"] or ("(outliers)" if t["id"] == -1 else "(emergent)")
+        words = ", ".join(w for w, _ in t["words"][:8])
+        lines.append(f"{t['id']:>5}  {t['size']:>5}  {theme:<24} {words}")
+    return "\n".join(lines)
+
+
+def cmd_model_list(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.runs import list_runs
+
+    runs = list_runs(settings.runs_dir)
+    if args.json:
+        _print_json(runs)
+    elif not runs:
+        print(f"No runs in {settings.runs_dir}; fit one with `workbench model fit`.")
+    else:
+        print(f"{'run':<40} {'topics':>6} {'outliers':>8} {'npmi':>7} {'diversity':>9}  model")
+        for r in runs:
+            print(f"{r['run_id']:<40} {r['n_topics']:>6} {r['outlier_share']:>8.3f} "
+                  f"{r['npmi']:>7.3f} {r['diversity']:>9.3f}  {r['embedding_model']}")
+    return 0
+
+
+def cmd_model_show(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.runs import load_run
+
+    run = load_run(settings.runs_dir, args.run)
+    if args.json:
+        _print_json(run.record)
+        return 0
+    r = run.record
+    print(f"Run {r['run_id']} ({r['created_at']}), config {r['config']['name']}, seed {r['seed']}")
+    print(f"Corpus {r['corpus_hash'][:12]} ({r['n_excerpts']} excerpts), model {r['embedding_model']}")
+    print("Timings: " + ", ".join(f"{k} {v}" for k, v in r["timings"].items()))
+    print("Metrics: " + ", ".join(f"{k} {v}" for k, v in r["metrics"].items()
+                                  if not isinstance(v, dict)))
+    print(_topic_table(r))
+    return 0
+
+
+def cmd_model_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.runs import compare_runs, load_run
+
+    result = compare_runs(load_run(settings.runs_dir, args.run_a),
+                          load_run(settings.runs_dir, args.run_b))
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"Stability {result['stability']:.3f}: {len(result['matched'])} topics matched")
+    for m in result["matched"]:
+        print(f"  {m['a']:>3} <-> {m['b']:<3} {m['similarity']:.3f}  {m['label_a']}  |  {m['label_b']}")
+    print(f"Only in {args.run_a}: {result['only_in_a'] or 'none'}")
+    print(f"Only in {args.run_b}: {result['only_in_b'] or 'none'}")
+    return 0
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -231,6 +329,39 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(csub, "show", cmd_corpus_show, "Print one document with its excerpts.",
                  "workbench corpus show 12", [common])
     p.add_argument("doc_id", type=int, metavar="DOC_ID")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    model = sub.add_parser("model", help="Fit, list, show and compare topic-model runs.",
+                           description="Fit, list, show and compare topic-model runs.",
+                           parents=[common])
+    msub = model.add_subparsers(dest="model_command", metavar="COMMAND", required=True)
+    p = _command(msub, "fit", cmd_model_fit,
+                 "Fit a topic model on the ingested corpus and save it as a run.",
+                 "workbench model fit --config models/fast.toml --embedder fake --seed 7 --json",
+                 [common])
+    p.add_argument("--config", default=str(DEFAULT_CONFIG), metavar="FILE",
+                   help="model config (TOML; default models/default.toml)")
+    p.add_argument("--embedder", choices=["default", "fake"],
+                   help="override the config's embedder: the real model, or the fast fake one")
+    p.add_argument("--seed", type=int, help="override the config's random seed")
+    p.add_argument("--codebook", default=str(DEFAULT_CODEBOOK), metavar="FILE",
+                   help="codebook guiding the run (default: the Panel themes)")
+    p.add_argument("--gold", metavar="FILE",
+                   help="gold.jsonl to score the run against (NMI, ARI, theme F1)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p = _command(msub, "list", cmd_model_list, "List saved runs with their metrics.",
+                 "workbench model list --json", [common])
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p = _command(msub, "show", cmd_model_show, "Show a run: settings, timings, metrics, topics.",
+                 "workbench model show 20261125-101500-default-s42", [common])
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--json", action="store_true", help="print the whole run record")
+    p = _command(msub, "compare", cmd_model_compare,
+                 "Align the topics of two runs and report their stability.",
+                 "workbench model compare RUN_A RUN_B --json", [common])
+    p.add_argument("run_a", metavar="RUN_A")
+    p.add_argument("run_b", metavar="RUN_B")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = _command(sub, "settings", cmd_settings, "Show every setting, its value and what it does.",

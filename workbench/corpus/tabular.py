@@ -76,11 +76,9 @@ def rows_to_documents(
 
 def read_csv(name: str, data: bytes, text_columns, title_columns) -> Iterator[SourceDocument | Skipped]:
     text = decode(data, name)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    header_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t|", key=header_line.count)  # sniff the header only: bodies hold commas
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

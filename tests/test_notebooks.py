@@ -1,0 +1,23 @@
+"""The analyst notebooks run from top to bottom."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import ROOT
+
+
+@pytest.mark.parametrize("name", ["rerun_topic_model.ipynb"])
+def test_notebook_runs(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_NOTEBOOK_EMBEDDER", "fake")
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    notebook = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "stability " in text
+    assert any("image/png" in o.get("data", {}) for o in outputs)

@@ -1,0 +1,58 @@
+"""Gold theme labels (``gold.jsonl``) mapped onto stored excerpts.
+
+A gold line is ``{"file", "start", "end", "themes"}`` with code-point offsets into the file's
+canonical text. An excerpt takes the themes of every gold span it overlaps, so a paragraph
+split into several excerpts gives each of them the paragraph's labels.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from workbench.errors import ConfigError
+from workbench.store import list_documents
+
+
+def read_gold(path: str | Path) -> list[dict]:
+    path = Path(path)
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"gold file {path}: cannot read ({exc.strerror})") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            out.append({"file": str(item["file"]), "start": int(item["start"]),
+                        "end": int(item["end"]), "themes": list(item["themes"])})
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"gold file {path} line {number}: expected {{\"file\", \"start\", \"end\", "
+                f"\"themes\"}} ({exc})"
+            ) from exc
+    return out
+
+
+def excerpt_labels(session: Session, gold: list[dict]) -> dict[int, set[str]]:
+    """Themes per excerpt id, for excerpts of documents named in ``gold``."""
+    spans = defaultdict(list)
+    for item in gold:
+        spans[item["file"]].append(item)
+    labels: dict[int, set[str]] = {}
+    for document in list_documents(session):
+        name = document.source_name
+        if name not in spans:
+            continue
+        for excerpt in document.excerpts:
+            themes: set[str] = set()
+            for item in spans[name]:
+                if item["start"] < excerpt.end and excerpt.start < item["end"]:
+                    themes.update(item["themes"])
+            labels[excerpt.id] = themes
+    return labels
