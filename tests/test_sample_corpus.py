@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from workbench.codebook import load_codebook
 from workbench.corpus import collect_files, read_file
 from workbench.corpus.document import SourceDocument
@@ -105,11 +105,12 @@ def test_theme_coverage(gold):
     for theme in CODABLE:
         assert paragraphs_per_theme[theme] >= 25, (theme, paragraphs_per_theme[theme])
         assert documents_per_theme[theme] >= 8, (theme, documents_per_theme[theme])
-    themes_per_doc = defaultdict(set)
+    # A document carries a theme it evidences in at least two paragraphs (see the data card).
+    paragraphs_per_doc: dict[str, Counter] = defaultdict(Counter)
     for g in gold:
-        themes_per_doc[g["file"]].update(g["themes"])
-    two_to_four = sum(2 <= len(t) <= 4 for t in themes_per_doc.values())
-    assert two_to_four / len(themes_per_doc) > 0.5, "most documents carry 2-4 themes"
+        paragraphs_per_doc[g["file"]].update(g["themes"])
+    carried = [sum(1 for n in counts.values() if n >= 2) for counts in paragraphs_per_doc.values()]
+    assert sum(2 <= n <= 4 for n in carried) / len(carried) > 0.5, "most documents carry 2-4 themes"
     assert sum(1 for g in gold if not g["themes"]) > 100
     assert sum(1 for g in gold if len(g["themes"]) >= 2) > 50
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from workbench.cli import main
 from workbench.errors import ConfigError, NotFound
 from workbench.runs import compare_runs, list_runs, load_run

@@ -66,3 +66,80 @@ class Event(Base):
     action: Mapped[str] = mapped_column(String(100))
     target: Mapped[str] = mapped_column(String(200), default="")
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ThemeRow(Base):
+    """A codebook theme. Themes are never deleted: retired and merged ones stay for history."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    inclusion: Mapped[list] = mapped_column(JSON, default=list)
+    exclusion: Mapped[list] = mapped_column(JSON, default=list)
+    seeds: Mapped[list] = mapped_column(JSON, default=list)
+    examples: Mapped[list] = mapped_column(JSON, default=list)
+    colour: Mapped[str] = mapped_column(String(16), default="")
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("themes.id"), nullable=True)
+    codable: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    merged_into: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    origin: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Suggestion(Base):
+    """A machine-suggested theme for an excerpt, with its score and evidence."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (Index("ix_suggestions_excerpt", "excerpt_id"),
+                      Index("ix_suggestions_batch", "batch"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(64))
+    excerpt_id: Mapped[int] = mapped_column(ForeignKey("excerpts.id"))
+    theme_id: Mapped[str] = mapped_column(ForeignKey("themes.id"))
+    score: Mapped[float] = mapped_column()
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    run_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Coding(Base):
+    """A coder's decision that a span of a document shows a theme (or, if rejected, does not)."""
+
+    __tablename__ = "codings"
+    __table_args__ = (Index("ix_codings_excerpt", "excerpt_id"), Index("ix_codings_coder", "coder"),
+                      Index("ix_codings_theme", "theme_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    excerpt_id: Mapped[int | None] = mapped_column(ForeignKey("excerpts.id"), nullable=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    theme_id: Mapped[str] = mapped_column(ForeignKey("themes.id"))
+    coder: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(64), default="manual")
+    score: Mapped[float | None] = mapped_column(nullable=True)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DocumentMemo(Base):
+    """A reviewer's memo on a whole document."""
+
+    __tablename__ = "document_memos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,87 @@
+"""Inter-coder agreement: percent agreement, Cohen's kappa and Krippendorff's alpha.
+
+Input is a table of ratings: for each unit (an excerpt) and coder, 1 if the coder applied the
+theme, 0 if they looked at the unit and did not, or missing (None) if they never coded it.
+Alpha comes from the ``krippendorff`` package (nominal level), which allows missing data and
+any number of coders; kappa and percent agreement use the units both coders rated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+
+import numpy as np
+
+Ratings = Mapping[str, Mapping[object, int | None]]
+"""coder -> unit -> 1, 0 or None."""
+
+
+def _pairs(ratings: Ratings, a: str, b: str) -> list[tuple[int, int]]:
+    units = set(ratings[a]) & set(ratings[b])
+    return [(ratings[a][u], ratings[b][u]) for u in sorted(units, key=str)
+            if ratings[a][u] is not None and ratings[b][u] is not None]
+
+
+def percent_agreement(ratings: Ratings) -> float | None:
+    """Share of agreeing pairs over every pair of coders and every unit both rated."""
+    agree = total = 0
+    for a, b in combinations(sorted(ratings), 2):
+        pairs = _pairs(ratings, a, b)
+        agree += sum(x == y for x, y in pairs)
+        total += len(pairs)
+    return agree / total if total else None
+
+
+def cohen_kappa(ratings: Ratings, a: str, b: str) -> float | None:
+    """Cohen's kappa of two coders over the units both rated (None when undefined)."""
+    pairs = _pairs(ratings, a, b)
+    if not pairs:
+        return None
+    n = len(pairs)
+    observed = sum(x == y for x, y in pairs) / n
+    categories = {v for p in pairs for v in p}
+    expected = sum((sum(x == c for x, _ in pairs) / n) * (sum(y == c for _, y in pairs) / n)
+                   for c in categories)
+    if expected == 1:
+        return 1.0 if observed == 1 else None
+    return (observed - expected) / (1 - expected)
+
+
+def krippendorff_alpha(ratings: Ratings) -> float | None:
+    """Krippendorff's alpha (nominal) for any number of coders with missing data."""
+    import krippendorff
+
+    coders = sorted(ratings)
+    units = sorted({u for c in coders for u in ratings[c]}, key=str)
+    matrix = np.array([[np.nan if ratings[c].get(u) is None else ratings[c][u] for u in units]
+                       for c in coders], dtype=float)
+    pairable = (np.sum(~np.isnan(matrix), axis=0) >= 2)
+    if len(coders) < 2 or not pairable.any():
+        return None
+    values = set(matrix[:, pairable][~np.isnan(matrix[:, pairable])].tolist())
+    if len(values) < 2:
+        return 1.0
+    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+
+
+def agreement_table(ratings: Ratings) -> dict[str, float | None]:
+    """Percent agreement, kappa (exactly two coders, else None) and alpha."""
+    coders = sorted(ratings)
+    return {
+        "percent": percent_agreement(ratings),
+        "kappa": cohen_kappa(ratings, *coders) if len(coders) == 2 else None,
+        "alpha": krippendorff_alpha(ratings),
+        "units": len({u for c in coders for u in ratings[c]}),
+    }
+
+
+def disagreements(ratings: Ratings) -> list[object]:
+    """Units where the coders who rated them did not all give the same value."""
+    units = sorted({u for c in ratings for u in ratings[c]}, key=str)
+    out = []
+    for unit in units:
+        values: Sequence = [ratings[c][unit] for c in ratings if ratings[c].get(unit) is not None]
+        if len(set(values)) > 1:
+            out.append(unit)
+    return out
