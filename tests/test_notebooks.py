@@ -10,6 +10,7 @@ from nbclient import NotebookClient
 
 @pytest.mark.parametrize("name", ["rerun_topic_model.ipynb"])
 def test_notebook_runs(name, tmp_path, monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # streamlit, imported by other tests, sets Agg
     monkeypatch.setenv("WORKBENCH_NOTEBOOK_EMBEDDER", "fake")
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     notebook = nbformat.read(ROOT / "notebooks" / name, as_version=4)

@@ -200,14 +200,31 @@ def stop_words(settings: VectorizerSettings) -> list[str]:
     return sorted(words - {w.lower() for w in settings.keep_words})
 
 
+TOKEN_PATTERN = r"(?u)\b[a-z][a-z'’-]*[a-z]\b"
+
+
 def make_vectorizer(settings: VectorizerSettings, n_texts: int):
+    """A CountVectorizer whose min_df/max_df count excerpts (``n_texts`` of them)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     return CountVectorizer(
         stop_words=stop_words(settings), ngram_range=(1, settings.ngram_max),
         min_df=min(settings.min_df, max(1, n_texts // 10)), max_df=settings.max_df,
-        token_pattern=r"(?u)\b[a-z][a-z'’-]*[a-z]\b", lowercase=True,
+        token_pattern=TOKEN_PATTERN, lowercase=True,
     )
+
+
+def fixed_vocabulary_vectorizer(settings: VectorizerSettings, analysed: Sequence[str]):
+    """A vectorizer with the vocabulary chosen over excerpts.
+
+    BERTopic fits its vectorizer on one concatenated document per topic, where min_df and
+    max_df would count topics; fixing the vocabulary first keeps them counting excerpts.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    chooser = make_vectorizer(settings, len(analysed)).fit(analysed)
+    return CountVectorizer(vocabulary=sorted(chooser.vocabulary_), ngram_range=(1, settings.ngram_max),
+                           stop_words=chooser.stop_words, token_pattern=TOKEN_PATTERN, lowercase=True)
 
 
 # -- the estimator --------------------------------------------------------------------------
@@ -271,7 +288,7 @@ class TopicModeller:
         self.cache = cache
         self.spacy_model = spacy_model
 
-    def _bertopic(self, n_texts: int):
+    def _bertopic(self, n_texts: int, analysed: Sequence[str]):
         from bertopic import BERTopic
         from bertopic.representation import MaximalMarginalRelevance
         from hdbscan import HDBSCAN
@@ -296,7 +313,7 @@ class TopicModeller:
                                   min_samples=c.cluster.min_samples, metric="euclidean",
                                   cluster_selection_method=c.cluster.cluster_selection_method,
                                   prediction_data=True),
-            vectorizer_model=make_vectorizer(c.vectorizer, n_texts),
+            vectorizer_model=fixed_vocabulary_vectorizer(c.vectorizer, analysed),
             representation_model=representation,
             top_n_words=c.topics.top_n_words, nr_topics=c.topics.nr_topics,
             seed_topic_list=seed_topics, zeroshot_topic_list=zero_shot,
@@ -317,7 +334,7 @@ class TopicModeller:
         say("preparing vocabulary")
         analysed = analysis_texts(texts, self.config.vectorizer, self.spacy_model)
         self.analysed_texts_ = analysed
-        model = self._bertopic(len(texts))
+        model = self._bertopic(len(texts), analysed)
         say("clustering")
         topics, _ = model.fit_transform(analysed, embeddings=embeddings)
         strategy = self.config.outliers.strategy
