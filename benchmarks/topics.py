@@ -9,7 +9,8 @@ Units: for a labels.csv folder, each file is one unit with its label. For the sa
 each non-heading paragraph of gold.jsonl is a unit; NMI and ARI are scored on the paragraphs
 with exactly one gold theme. All methods share one set of embeddings (cached under
 --home). NPMI is computed for each method over its own analysed texts (see
-workbench.metrics): lemmas for the workbench, and lower-cased tokens for the others.
+workbench.metrics), tokenised by the analyzer that built its vocabulary: lemmas without stop
+words for the workbench, LDA and NMF, and BERTopic's default CountVectorizer tokens for it.
 LDA and NMF use the workbench vocabulary with as many topics as gold labels. "BERTopic
 defaults" is BERTopic() with the same embeddings and UMAP seeded (random_state=42) so the
 table is repeatable.
@@ -67,11 +68,11 @@ def load_units(folder: Path) -> tuple[list[str], list[str | None]]:
     return texts, labels
 
 
-def score(name, seconds, topics_words, assignments, npmi_texts, labels) -> dict:
+def score(name, seconds, topics_words, assignments, npmi_texts, labels, analyzer) -> dict:
     scored = [(a, g) for a, g in zip(assignments, labels, strict=True) if g is not None]
     agreement = clustering_agreement([a for a, _ in scored], [g for _, g in scored])
     return {"method": name, "wall_s": round(seconds, 1), "n_topics": len(topics_words),
-            "npmi": round(npmi_coherence(topics_words, npmi_texts), 3),
+            "npmi": round(npmi_coherence(topics_words, npmi_texts, analyzer=analyzer), 3),
             "diversity": round(topic_diversity(topics_words), 3),
             "outlier_share": round(outlier_share(assignments), 3),
             "nmi": round(agreement["nmi"], 3), "ari": round(agreement["ari"], 3)}
@@ -87,7 +88,7 @@ def run_workbench(texts, embeddings, embedder, cache, labels, config):
     model.fit(texts, embeddings)
     words = [[w for w, _ in t.words] for t in model.topics_ if t.id >= 0]
     return score("workbench pipeline", time.perf_counter() - started, words, model.assignments_,
-                 model.analysed_texts_, labels)
+                 model.analysed_texts_, labels, model.analyzer_)
 
 
 def run_bertopic_defaults(texts, embeddings, labels):
@@ -100,9 +101,8 @@ def run_bertopic_defaults(texts, embeddings, labels):
                                      metric="cosine", random_state=42))
     assignments, _ = model.fit_transform(texts, embeddings=embeddings)
     words = [[w for w, _ in model.get_topic(t)] for t in sorted(set(assignments)) if t >= 0]
-    tokens = CountVectorizer().build_analyzer()
     return score("BERTopic defaults", time.perf_counter() - started, words, list(assignments),
-                 [" ".join(tokens(t)) for t in texts], labels)
+                 texts, labels, CountVectorizer().build_analyzer())
 
 
 def run_sklearn(kind, analysed, labels, config, n_topics, seed=42):
@@ -122,7 +122,7 @@ def run_sklearn(kind, analysed, labels, config, n_topics, seed=42):
     words = [[vocab[i] for i in row.argsort()[::-1][:10]] for row in model.components_]
     assignments = [int(i) for i in doc_topic.argmax(axis=1)]
     return score("scikit-learn " + kind.upper(), time.perf_counter() - started, words, assignments,
-                 analysed, labels)
+                 analysed, labels, vectorizer.build_analyzer())
 
 
 def main(argv=None) -> int:

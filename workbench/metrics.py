@@ -1,23 +1,26 @@
 """Quality measures for topic runs and theme assignments.
 
 NPMI coherence (``npmi``) is the document co-occurrence variant: each analysed text is one
-document; for every pair of a topic's top-10 words, P(w) is the share of documents containing
-w (a bigram counts where its two words occur side by side), P(wi, wj) the share containing
-both, and NPMI = log(P(wi,wj) / (P(wi) P(wj))) / -log P(wi,wj), with -1 for pairs that never
-co-occur. A topic's score is the mean over its word pairs; the run's score the mean over
-topics (outliers excluded).
+document, turned into terms by the same analyzer that built the topic vocabulary (so a bigram
+counts where the vectorizer would count it); for every pair of a topic's top-10 words, P(w) is
+the share of documents containing w, P(wi, wj) the share containing both, and
+NPMI = log(P(wi,wj) / (P(wi) P(wj))) / -log P(wi,wj), with -1 for pairs that never co-occur.
+A topic's score is the mean over its word pairs; the run's score the mean over topics
+(outliers excluded).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
 
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 
-def _document_terms(texts: Iterable[str], ngram_max: int = 2) -> list[set[str]]:
+def _document_terms(texts: Iterable[str], ngram_max: int = 2, analyzer=None) -> list[set[str]]:
+    if analyzer is not None:
+        return [set(analyzer(text)) for text in texts]
     out = []
     for text in texts:
         words = text.split()
@@ -28,9 +31,13 @@ def _document_terms(texts: Iterable[str], ngram_max: int = 2) -> list[set[str]]:
     return out
 
 
-def npmi_coherence(topic_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = 10) -> float:
-    """Mean NPMI of the top ``top_n`` words of each topic over ``texts`` (see module doc)."""
-    documents = _document_terms(texts)
+def npmi_coherence(topic_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = 10,
+                   analyzer: Callable[[str], list[str]] | None = None) -> float:
+    """Mean NPMI of the top ``top_n`` words of each topic over ``texts`` (see module doc).
+
+    ``analyzer`` turns a text into terms; by default words and adjacent word pairs.
+    """
+    documents = _document_terms(texts, analyzer=analyzer)
     n_docs = len(documents)
     if not n_docs:
         return 0.0

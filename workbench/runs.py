@@ -110,7 +110,7 @@ def fit_run(
     metrics = {
         "n_topics": len(topics),
         "outlier_share": round(outlier_share(modeller.assignments_), 4),
-        "npmi": round(npmi_coherence(words, modeller.analysed_texts_), 4),
+        "npmi": round(npmi_coherence(words, modeller.analysed_texts_, analyzer=modeller.analyzer_), 4),
         "diversity": round(topic_diversity(words), 4),
     }
     if gold_labels:

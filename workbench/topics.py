@@ -88,6 +88,8 @@ class VectorizerSettings:
 @dataclass
 class TopicSettings:
     top_n_words: int = 10
+    candidate_words: int = 30
+    min_word_share: float = 0.1
     nr_topics: int | str | None = None
     representation: str = "ctfidf"
     mmr_diversity: float = 0.3
@@ -315,7 +317,8 @@ class TopicModeller:
                                   prediction_data=True),
             vectorizer_model=fixed_vocabulary_vectorizer(c.vectorizer, analysed),
             representation_model=representation,
-            top_n_words=c.topics.top_n_words, nr_topics=c.topics.nr_topics,
+            top_n_words=max(c.topics.top_n_words, c.topics.candidate_words),
+            nr_topics=c.topics.nr_topics,
             seed_topic_list=seed_topics, zeroshot_topic_list=zero_shot,
             zeroshot_min_similarity=c.guidance.zeroshot_min_similarity,
             calculate_probabilities=False,
@@ -337,6 +340,8 @@ class TopicModeller:
         model = self._bertopic(len(texts), analysed)
         say("clustering")
         topics, _ = model.fit_transform(analysed, embeddings=embeddings)
+        self.clustered_ = [int(t) for t in topics]
+        self.analyzer_ = model.vectorizer_model.build_analyzer()
         strategy = self.config.outliers.strategy
         if strategy != "none" and -1 in topics and len(set(topics)) > 1:
             say("reducing outliers")
@@ -360,6 +365,20 @@ class TopicModeller:
             centroids[topic] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
         return centroids
 
+    def _representative_words(self, model, topic: int) -> list[tuple[str, float]]:
+        """The topic's best c-TF-IDF words that at least ``min_word_share`` of the excerpts
+        HDBSCAN placed in it contain (falling back to c-TF-IDF order when too few do)."""
+        settings = self.config.topics
+        candidates = [(w, float(s)) for w, s in (model.get_topic(topic) or []) if w]
+        members = [set(self.analyzer_(self.analysed_texts_[i]))
+                   for i, t in enumerate(self.clustered_) if t == topic]
+        if not members or settings.min_word_share <= 0:
+            return candidates[: settings.top_n_words]
+        needed = settings.min_word_share * len(members)
+        shared = [(w, s) for w, s in candidates if sum(w in m for m in members) >= needed]
+        rest = [c for c in candidates if c not in shared]
+        return (shared + rest)[: settings.top_n_words]
+
     def _describe(self, model) -> list[Topic]:
         sizes = {t: self.assignments_.count(t) for t in set(self.assignments_)}
         labels = dict(model.topic_labels_) if getattr(model, "topic_labels_", None) else {}
@@ -374,7 +393,7 @@ class TopicModeller:
             ids, prototypes = theme_prototypes(self.codebook, self.embedder, self.cache)
         out = []
         for topic in sorted(sizes):
-            words = [(w, float(s)) for w, s in (model.get_topic(topic) or []) if w]
+            words = self._representative_words(model, topic)
             theme, similarity = None, 0.0
             if topic in zero_shot_labels:
                 theme = zero_shot_labels[topic]
