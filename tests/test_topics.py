@@ -174,3 +174,12 @@ def test_real_model_run_is_reproducible(tmp_path, capsys):
     run = load_run(tmp_path / "runs", first["run_id"])
     assert run.record["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert any(t["theme"] for t in run.topics)
+
+
+def test_default_toml_documents_the_defaults():
+    from workbench.topics import DEFAULT_CONFIG
+
+    assert TopicConfig.from_toml(DEFAULT_CONFIG) == TopicConfig()
+    text = DEFAULT_CONFIG.read_text()
+    for section in ("umap", "cluster", "vectorizer", "topics", "guidance", "outliers", "mapping"):
+        assert f"[{section}]" in text

@@ -53,7 +53,9 @@ def default_model_path() -> Path:
 def load_sentence_transformer(name_or_path: str = ""):
     """Load a SentenceTransformer by local path or cached name (offline); '' means the default."""
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # no per-load "Loading weights" bar in CLI output
     target = name_or_path or str(default_model_path())
     try:
         return SentenceTransformer(target, device="cpu")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import platform
 import shutil
 import time
@@ -179,8 +180,15 @@ def _save(runs_dir: Path, run_id: str, record: dict, modeller: TopicModeller,
         save_file({"topic_ids": np.array(ids, dtype=np.int64),
                    "centroids": np.vstack([modeller.centroids_[i] for i in ids])},
                   str(tmp / "centroids.safetensors"))
-        modeller.model_.save(str(tmp / "bertopic"), serialization="safetensors",
-                             save_ctfidf=True, save_embedding_model=False)
+        # Saved without an embedding model on purpose (run.json names it): silence the warning.
+        bertopic_log = logging.getLogger("BERTopic")
+        level = bertopic_log.level
+        bertopic_log.setLevel(logging.ERROR)
+        try:
+            modeller.model_.save(str(tmp / "bertopic"), serialization="safetensors",
+                                 save_ctfidf=True, save_embedding_model=False)
+        finally:
+            bertopic_log.setLevel(level)
         tmp.rename(runs_dir / run_id)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -110,7 +110,7 @@ class OutlierSettings:
 
 @dataclass
 class MappingSettings:
-    min_similarity: float = 0.35
+    min_similarity: float = 0.6
 
 
 @dataclass
