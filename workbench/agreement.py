@@ -85,3 +85,38 @@ def disagreements(ratings: Ratings) -> list[object]:
         if len(set(values)) > 1:
             out.append(unit)
     return out
+
+
+def ratings_from_codings(codings, theme_id: str) -> dict[str, dict[object, int | None]]:
+    """Ratings for one theme from coding records (objects with coder, excerpt_id or span, theme_id,
+    status). A unit is an excerpt (or, for codings outside excerpts, a document span). A coder
+    rates a unit 1 if they confirmed the theme on it; 0 if they rejected it, or coded the unit
+    with other themes only; otherwise their rating is missing."""
+    seen: dict[str, set] = {}
+    confirmed: dict[str, set] = {}
+    for c in codings:
+        unit = c.excerpt_id if c.excerpt_id is not None else (c.document_id, c.start, c.end)
+        seen.setdefault(c.coder, set()).add(unit)
+        if c.theme_id == theme_id and c.status == "confirmed":
+            confirmed.setdefault(c.coder, set()).add(unit)
+    ratings: dict[str, dict[object, int | None]] = {}
+    for coder, units in seen.items():
+        ratings[coder] = {u: 1 if u in confirmed.get(coder, set()) else 0 for u in units}
+    return ratings
+
+
+def coding_agreement(codings, theme_ids: list[str]) -> dict:
+    """Per-theme and overall agreement, and the units coders disagree on, per theme."""
+    per_theme = {}
+    pooled: dict[str, dict[object, int | None]] = {}
+    for theme_id in theme_ids:
+        ratings = ratings_from_codings(codings, theme_id)
+        if not any(1 in r.values() for r in ratings.values()):
+            continue
+        per_theme[theme_id] = {**agreement_table(ratings), "disagreements": disagreements(ratings)}
+        for coder, values in ratings.items():
+            for unit, value in values.items():
+                pooled.setdefault(coder, {})[(theme_id, unit)] = value
+    coders = sorted(pooled)
+    return {"coders": coders, "overall": agreement_table(pooled) if pooled else None,
+            "per_theme": per_theme}

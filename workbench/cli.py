@@ -242,6 +242,147 @@ def cmd_model_compare(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _load_any_codebook(path: str):
+    from workbench.codebook import load_codebook
+    from workbench.qdc import load_qdc
+
+    return load_qdc(path) if path.lower().endswith(".qdc") else load_codebook(path)
+
+
+def _codebook_for(store):
+    """The stored codebook; the default one is imported (and logged) if none is stored yet."""
+    from workbench.codebook import import_codebook, load_codebook, stored_codebook
+
+    codebook = stored_codebook(store)
+    if not codebook.themes:
+        import_codebook(store, load_codebook(), actor="system")
+        codebook = stored_codebook(store)
+    return codebook
+
+
+def cmd_codebook_import(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.codebook import import_codebook
+    from workbench.store import open_store
+
+    result = import_codebook(open_store(settings), _load_any_codebook(args.file), actor=args.actor)
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"Imported {args.file}: {result['added']} themes added, {result['updated']} updated.")
+    return 0
+
+
+def cmd_codebook_export(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.codebook import save_codebook, stored_codebook
+    from workbench.qdc import save_qdc
+    from workbench.store import open_store
+
+    codebook = stored_codebook(open_store(settings))
+    if not codebook.themes:
+        raise WorkbenchError("no codebook in the database; import one with `workbench codebook import FILE`")
+    if args.out.lower().endswith(".qdc"):
+        save_qdc(codebook, args.out)
+    else:
+        save_codebook(codebook, args.out)
+    print(f"Wrote {len(codebook.themes)} themes to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_codebook_list(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.codebook import stored_codebook
+    from workbench.store import open_store
+
+    codebook = stored_codebook(open_store(settings), include_inactive=args.all)
+    if args.json:
+        _print_json([{"id": t.id, "name": t.name, "parent": t.parent, "codable": t.codable,
+                      "seeds": t.seeds, "colour": t.colour} for t in codebook.themes])
+        return 0
+    if not codebook.themes:
+        print("No codebook yet; import one with `workbench codebook import FILE`.")
+    for theme in codebook.themes:
+        depth = len(codebook.path(theme.id)) - 1
+        print(f"{'  ' * depth}{theme.id:<24} {theme.name}{'' if theme.codable else '  (group)'}")
+    return 0
+
+
+def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.embed import make_embedder
+    from workbench.runs import embedding_cache, latest_run, load_run
+    from workbench.store import open_store
+    from workbench.suggest import suggest
+
+    store = open_store(settings)
+    run = load_run(settings.runs_dir, args.run) if args.run else (
+        None if args.no_run else latest_run(settings.runs_dir))
+    result = suggest(store, _codebook_for(store), make_embedder(args.embedder, settings.embedding_model),
+                     cache=embedding_cache(settings), run=run, spacy_model=settings.spacy_model,
+                     actor=args.actor)
+    if args.json:
+        _print_json({"excerpts": result["excerpts"], "suggestions": result["suggestions"]})
+    else:
+        print(f"{result['suggestions']} suggestions for {result['excerpts']} excerpts "
+              f"(batch {result['batch']}{', run ' + run.run_id if run else ''}).")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.embed import make_embedder
+    from workbench.evaluate import evaluate_folder, evaluate_gold
+    from workbench.gold import excerpt_labels, read_gold
+    from workbench.runs import embedding_cache
+    from workbench.store import open_store
+
+    embedder = make_embedder(args.embedder, settings.embedding_model)
+    cache = embedding_cache(settings)
+    target = Path(args.gold)
+    store = open_store(settings)
+    codebook = _codebook_for(store)
+    if target.is_dir():
+        result = evaluate_folder(target, codebook, embedder, cache, spacy_model=settings.spacy_model)
+    else:
+        with store.session() as session:
+            labels = excerpt_labels(session, read_gold(target))
+        result = evaluate_gold(store, labels, codebook, embedder, cache, spacy_model=settings.spacy_model)
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"{'theme':<24} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>7}")
+    for theme, s in result["per_theme"].items():
+        print(f"{theme:<24} {s['precision']:>9.3f} {s['recall']:>7.3f} {s['f1']:>6.3f} {s['support']:>7}")
+    print(f"macro-F1 {result['macro_f1']:.3f}, micro-F1 {result['micro_f1']:.3f}")
+    return 0
+
+
+def cmd_agreement(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.agreement import coding_agreement
+    from workbench.codebook import stored_codebook
+    from workbench.review import list_codings
+    from workbench.store import open_store
+
+    store = open_store(settings)
+    theme_ids = [t.id for t in stored_codebook(store, include_inactive=True).codable]
+    result = coding_agreement(list_codings(store), theme_ids)
+    if args.json:
+        _print_json(result)
+        return 0
+    if not result["per_theme"]:
+        print("No confirmed codings yet: agreement needs at least two coders' decisions.")
+        return 0
+
+    def fmt(value):
+        return "   -  " if value is None else f"{value:6.3f}"
+
+    print(f"Coders: {', '.join(result['coders'])}")
+    print(f"{'theme':<24} {'units':>6} {'percent':>7} {'kappa':>6} {'alpha':>6} {'disagree':>8}")
+    for theme, row in result["per_theme"].items():
+        print(f"{theme:<24} {row['units']:>6} {fmt(row['percent'])} {fmt(row['kappa'])} "
+              f"{fmt(row['alpha'])} {len(row['disagreements']):>8}")
+    overall = result["overall"]
+    print(f"{'overall':<24} {overall['units']:>6} {fmt(overall['percent'])} {fmt(overall['kappa'])} "
+          f"{fmt(overall['alpha'])}")
+    return 0
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -362,6 +503,49 @@ def build_parser() -> argparse.ArgumentParser:
                  "workbench model compare RUN_A RUN_B --json", [common])
     p.add_argument("run_a", metavar="RUN_A")
     p.add_argument("run_b", metavar="RUN_B")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    codebook = sub.add_parser("codebook", help="Import, export and list the codebook.",
+                              description="Import, export and list the codebook.", parents=[common])
+    cbsub = codebook.add_subparsers(dest="codebook_command", metavar="COMMAND", required=True)
+    p = _command(cbsub, "import", cmd_codebook_import,
+                 "Add a codebook's themes to the database (YAML, or REFI-QDA .qdc); existing themes "
+                 "are updated.", "workbench codebook import corpus/codebooks/panel-themes.yaml", [common])
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--actor", default="system", help="name recorded in the event log")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = _command(cbsub, "export", cmd_codebook_export,
+                 "Write the stored codebook as YAML, or as REFI-QDA .qdc for NVivo, ATLAS.ti, MAXQDA.",
+                 "workbench codebook export --out themes.qdc", [common])
+    p.add_argument("--out", required=True, metavar="FILE", help="a .yaml/.yml or .qdc file")
+    p = _command(cbsub, "list", cmd_codebook_list, "Show the theme hierarchy.",
+                 "workbench codebook list --json", [common])
+    p.add_argument("--all", action="store_true", help="include retired and merged themes")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+    p = _command(sub, "suggest", cmd_suggest,
+                 "Suggest themes for every excerpt, with evidence, as a new batch for the review "
+                 "queue (the default codebook is imported first if none is stored).",
+                 "workbench suggest --run 20261125-234116-default-s42 --json", [common])
+    p.add_argument("--run", metavar="RUN", help="topic run for topic evidence (default: the latest)")
+    p.add_argument("--no-run", action="store_true", help="use no topic run")
+    p.add_argument("--embedder", choices=["default", "fake"], default="default")
+    p.add_argument("--actor", default="system", help="name recorded in the event log")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = _command(sub, "evaluate", cmd_evaluate,
+                 "Score suggestions against gold labels: a gold.jsonl for the ingested corpus, or a "
+                 "folder of *.txt with labels.csv (file,themes; themes separated by ';').",
+                 "workbench evaluate --gold corpus/sample/gold.jsonl --json", [common])
+    p.add_argument("--gold", default=str(DEFAULT_CODEBOOK.parent.parent / "sample" / "gold.jsonl"),
+                   metavar="FILE_OR_FOLDER", help="default: the sample corpus's gold.jsonl")
+    p.add_argument("--embedder", choices=["default", "fake"], default="default")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = _command(sub, "agreement", cmd_agreement,
+                 "Inter-coder agreement per theme and overall: percent, Cohen's kappa, "
+                 "Krippendorff's alpha, and what coders disagree on.", "workbench agreement --json",
+                 [common])
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = _command(sub, "settings", cmd_settings, "Show every setting, its value and what it does.",

@@ -1,0 +1,33 @@
+"""A store with the mini sample ingested, the default codebook, and confirmed codings from gold."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ROOT
+
+from workbench.codebook import import_codebook, load_codebook
+from workbench.corpus import load_manifest
+from workbench.ingest import Ingestor
+from workbench.review import code_span, set_status
+from workbench.store import list_documents
+
+MINI = ROOT / "corpus" / "sample-mini"
+
+
+def coded_store(store, settings, coders=("alice",), rejected_every: int = 5):
+    """Ingest the mini sample and code every gold span's themes as each coder (some rejected)."""
+    Ingestor(store, settings, manifest=load_manifest(MINI / "manifest.csv")).ingest_paths([MINI])
+    import_codebook(store, load_codebook(), actor="admin")
+    with store.session() as s:
+        ids = {d.source_name: d.id for d in list_documents(s)}
+    n = 0
+    for line in (MINI / "gold.jsonl").read_text().splitlines():
+        item = json.loads(line)
+        for theme in item["themes"]:
+            for coder in coders:
+                coding = code_span(store, ids[item["file"]], item["start"], item["end"], theme, coder)
+                n += 1
+                if rejected_every and n % rejected_every == 0:
+                    set_status(store, coding.id, "rejected", coder)
+    return store

@@ -1,0 +1,186 @@
+"""Suggestions with evidence, the review queue, learning from decisions, evaluation, agreement CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT
+
+from workbench.cli import main
+from workbench.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.corpus import load_manifest
+from workbench.embed import FakeEmbedder
+from workbench.errors import WorkbenchError
+from workbench.evaluate import learning_curve
+from workbench.gold import excerpt_labels, read_gold
+from workbench.ingest import Ingestor
+from workbench.review import confirm
+from workbench.store import list_events
+from workbench.suggest import SuggestSettings, ThemeScorer, review_queue, suggest
+
+MINI = ROOT / "corpus" / "sample-mini"
+
+
+@pytest.fixture
+def mini(store, settings):
+    Ingestor(store, settings, manifest=load_manifest(MINI / "manifest.csv")).ingest_paths([MINI])
+    import_codebook(store, load_codebook(), actor="admin")
+    return store
+
+
+def test_suggestions_carry_scores_and_evidence(mini):
+    result = suggest(mini, stored_codebook(mini), FakeEmbedder())
+    assert result["excerpts"] == 100 and result["suggestions"] > 0
+    items = review_queue(mini, "alice", order="score")
+    assert len(items) == result["suggestions"]
+    assert all(0 <= i.score <= 1 for i in items)
+    assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
+    for item in items:
+        evidence = item.evidence
+        assert set(evidence) >= {"seeds", "nearest", "semantic", "semantic_z", "topic", "classifier"}
+        theme = load_codebook()[item.theme_id]
+        assert set(evidence["seeds"]) <= set(theme.seeds)
+        assert all(n["kind"] == "example" and n["text"] in theme.examples for n in evidence["nearest"])
+    with mini.session() as s:
+        [event] = list_events(s, action="suggest.run")
+        assert event.payload["suggestions"] == result["suggestions"]
+
+
+def test_seed_keywords_are_found_as_evidence():
+    codebook = load_codebook()
+    texts = ["The baby was found unresponsive on the sofa after co-sleeping with her father.",
+             "The school recorded the family's decision to home educate."] * 10
+    embeddings = FakeEmbedder().encode(texts)
+    scorer = ThemeScorer(codebook, FakeEmbedder()).fit(texts, embeddings)
+    scores, evidence = scorer.score(texts, embeddings)
+    sudi = scorer.theme_ids_.index("sudi")
+    assert scores[0, sudi] > scores[1, sudi]
+    assert "sudi" in evidence[0] and evidence[0]["sudi"]["seeds"]
+
+
+def test_queue_orders_filters_and_forgets_decided_items(mini):
+    suggest(mini, stored_codebook(mini), FakeEmbedder())
+    uncertain = review_queue(mini, "alice")
+    threshold = SuggestSettings().threshold
+    gaps = [abs(i.score - threshold) for i in uncertain]
+    assert gaps == sorted(gaps)
+    theme = uncertain[0].theme_id
+    assert {i.theme_id for i in review_queue(mini, "alice", theme=theme)} == {theme}
+    region = "London"
+    filtered = review_queue(mini, "alice", where={"region": region})
+    with mini.session() as s:
+        from workbench.store import get_document
+
+        assert all(get_document(s, i.document_id).meta["region"] == region for i in filtered)
+    first = uncertain[0]
+    confirm(mini, first.suggestion_id, "alice")
+    assert first.suggestion_id not in {i.suggestion_id for i in review_queue(mini, "alice")}
+    assert first.suggestion_id in {i.suggestion_id for i in review_queue(mini, "bob")}
+    with pytest.raises(WorkbenchError, match="order 'random' is not one of uncertain, score"):
+        review_queue(mini, "alice", order="random")
+
+
+def test_classifier_takes_over_after_ten_confirmed_and_ten_rejected(mini):
+    with mini.session() as s:
+        gold = excerpt_labels(s, read_gold(MINI / "gold.jsonl"))
+    suggest(mini, stored_codebook(mini), FakeEmbedder())
+    theme = "info_sharing"
+    positives = [e for e, t in gold.items() if theme in t][:10]
+    negatives = [e for e, t in gold.items() if theme not in t][:10]
+    assert len(positives) == 10
+    from workbench.review import code_span
+    from workbench.store.models import Excerpt
+
+    with mini.session() as s:
+        spans = {e: (s.get(Excerpt, e).document_id, s.get(Excerpt, e).start, s.get(Excerpt, e).end)
+                 for e in positives + negatives}
+    for e in positives:
+        code_span(mini, *spans[e], theme, "alice")
+    for e in negatives:
+        code_span(mini, *spans[e], theme, "alice", status="rejected")
+    result = suggest(mini, stored_codebook(mini), FakeEmbedder())
+    assert result["classifier_themes"] == [theme]
+    items = review_queue(mini, "bob", theme=theme)
+    assert all(i.evidence["classifier"] for i in items)
+
+
+def test_learning_curve_runs_and_counts_decisions(mini):
+    from workbench.runs import snapshot
+
+    with mini.session() as s:
+        gold = excerpt_labels(s, read_gold(MINI / "gold.jsonl"))
+    corpus = snapshot(mini)
+    embeddings = FakeEmbedder().encode(corpus.texts)
+    curve = learning_curve(corpus.texts, embeddings, [gold.get(e, set()) for e in corpus.excerpt_ids],
+                           stored_codebook(mini), FakeEmbedder(), rounds=2, per_theme=3)
+    assert [p["round"] for p in curve] == [0, 1, 2]
+    assert [p["decisions"] for p in curve] == [0, 48, 96]
+    assert curve[1]["held_out"] < curve[0]["held_out"] == 100
+    assert all(0 <= p["macro_f1"] <= 1 for p in curve)
+
+
+def cli_json(capsys, *argv):
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cli_suggest_evaluate_codebook_and_agreement(tmp_path, capsys):
+    home = str(tmp_path / "home")
+    assert main(["ingest", str(MINI), "--home", home, "--quiet"]) == 0
+    capsys.readouterr()
+    assert cli_json(capsys, "suggest", "--embedder", "fake", "--json", "--home", home,
+                    "--no-run")["excerpts"] == 100
+    listed = cli_json(capsys, "codebook", "list", "--json", "--home", home)
+    assert len(listed) == 20 and listed[0]["id"] == "national_reviews"
+    result = cli_json(capsys, "evaluate", "--gold", str(MINI / "gold.jsonl"), "--embedder", "fake",
+                      "--json", "--home", home)
+    assert set(result) == {"macro_f1", "micro_f1", "per_theme"}
+    assert set(result["per_theme"]["cce"]) == {"precision", "recall", "f1", "support"}
+    assert result["per_theme"]["cce"]["support"] > 0
+    out = tmp_path / "themes.qdc"
+    assert main(["codebook", "export", "--out", str(out), "--home", home]) == 0
+    assert out.read_bytes().startswith(b"<?xml")
+    assert cli_json(capsys, "codebook", "import", str(out), "--json", "--home", home) == {
+        "added": 0, "updated": 0}
+    assert cli_json(capsys, "agreement", "--json", "--home", home) == {
+        "coders": [], "overall": None, "per_theme": {}}
+
+
+def test_evaluate_a_benchmark_folder(tmp_path, capsys):
+    folder = tmp_path / "bench"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The baby died after sleeping on the sofa with a parent who had "
+                                  "been drinking.\n\nSafe sleep advice had not been repeated.")
+    (folder / "b.txt").write_text("He was found in another county with cash and two phones and "
+                                  "was referred under the National Referral Mechanism.")
+    (folder / "labels.csv").write_text("file,themes\na.txt,sudi;substance_misuse\nb.txt,cce\n")
+    result = cli_json(capsys, "evaluate", "--gold", str(folder), "--embedder", "fake", "--json",
+                      "--home", str(tmp_path / "home"))
+    assert result["per_theme"]["sudi"]["support"] == 1
+    assert result["per_theme"]["cce"]["support"] == 1
+    (folder / "labels.csv").write_text("file,themes\na.txt,nonsense\n")
+    assert main(["evaluate", "--gold", str(folder), "--embedder", "fake", "--home",
+                 str(tmp_path / "home")]) == 1
+    assert capsys.readouterr().err.endswith("labels.csv: unknown theme ids nonsense\n")
+
+
+def test_agreement_from_two_coders(mini, settings, capsys):
+    from workbench.review import code_span
+    from workbench.store import get_document
+
+    with mini.session() as s:
+        excerpts = [(e.id, e.document_id, e.start, e.end) for e in get_document(s, 1).excerpts[:3]]
+    for n, (_, doc, start, end) in enumerate(excerpts):
+        code_span(mini, doc, start, end, "neglect", "alice")
+        code_span(mini, doc, start, end, "neglect", "bob", status="confirmed" if n < 2 else "rejected")
+    result = cli_json(capsys, "agreement", "--json", "--home", str(settings.home))
+    assert result["coders"] == ["alice", "bob"]
+    neglect = result["per_theme"]["neglect"]
+    # alice 1,1,1; bob 1,1,0: observed 2/3, expected 2/3, so kappa 0
+    assert neglect["percent"] == pytest.approx(2 / 3)
+    assert neglect["kappa"] == pytest.approx(0.0)
+    assert neglect["disagreements"] == [excerpts[2][0]]
+    assert neglect["units"] == 3
+    assert main(["agreement", "--home", str(settings.home)]) == 0
+    assert "neglect" in capsys.readouterr().out

@@ -1,0 +1,152 @@
+"""Suggestion quality against gold labels, and the learning curve of simulated review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from workbench.codebook import Codebook
+from workbench.embed import Embedder, EmbeddingCache
+from workbench.errors import WorkbenchError
+from workbench.metrics import theme_scores
+from workbench.suggest import SuggestSettings, ThemeScorer
+
+
+def predictions(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[object],
+                threshold: float, max_per_item: int) -> dict[object, set[str]]:
+    out = {}
+    for i, key in enumerate(keys):
+        order = [j for j in np.argsort(-scores[i]) if scores[i, j] >= threshold][:max_per_item]
+        out[key] = {theme_ids[j] for j in order}
+    return out
+
+
+def quality(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[object],
+            gold: dict[object, set[str]], settings: SuggestSettings) -> dict:
+    """Per-theme precision, recall, F1 and support, macro- and micro-F1 (see metrics.theme_scores)."""
+    predicted = predictions(scores, theme_ids, keys, settings.threshold, settings.max_per_excerpt)
+    return theme_scores(predicted, {k: gold.get(k, set()) for k in keys}, theme_ids)
+
+
+def learning_curve(
+    texts: Sequence[str], embeddings: np.ndarray, gold: Sequence[set[str]], codebook: Codebook,
+    embedder: Embedder, settings: SuggestSettings | None = None, cache: EmbeddingCache | None = None,
+    rounds: int = 8, per_theme: int = 10, spacy_model: str = "en_core_web_sm",
+    progress: Callable[[int, dict], None] | None = None,
+) -> list[dict]:
+    """Simulate a reviewer working the queue and measure suggestions after each round.
+
+    Each round the reviewer takes, for every theme, the ``per_theme`` undecided excerpts whose
+    score is nearest the threshold (most uncertain first) and confirms or rejects the theme as
+    the gold labels say. Scores are then refitted with those decisions (classifiers take over
+    themes with enough of both). Quality is measured on excerpts the reviewer has not decided
+    on at all, so the curve does not credit the reviewer's own answers to the machine.
+    """
+    settings = settings or SuggestSettings()
+    theme_ids = [t.id for t in codebook.codable]
+    decided: dict[str, tuple[list[int], list[int]]] = {t: ([], []) for t in theme_ids}
+    touched: set[int] = set()
+    curve = []
+    for round_number in range(rounds + 1):
+        scorer = ThemeScorer(codebook, embedder, settings, cache, spacy_model).fit(
+            texts, embeddings, {t: v for t, v in decided.items() if v[0] or v[1]})
+        scores, _ = scorer.score(texts, embeddings)
+        held_out = [i for i in range(len(texts)) if i not in touched]
+        result = quality(scores[held_out], theme_ids, held_out, dict(enumerate(gold)), settings)
+        point = {"round": round_number, "decisions": sum(len(p) + len(n) for p, n in decided.values()),
+                 "confirmed": sum(len(p) for p, _ in decided.values()),
+                 "classifier_themes": len(scorer.classifiers_), "held_out": len(held_out),
+                 "macro_f1": result["macro_f1"], "micro_f1": result["micro_f1"]}
+        curve.append(point)
+        if progress:
+            progress(round_number, point)
+        if round_number == rounds:
+            break
+        for j, theme in enumerate(theme_ids):
+            positive, negative = decided[theme]
+            done = set(positive) | set(negative)
+            order = np.argsort(np.abs(scores[:, j] - settings.threshold))
+            picked = [int(i) for i in order if int(i) not in done][:per_theme]
+            for i in picked:
+                (positive if theme in gold[i] else negative).append(i)
+                touched.add(i)
+    return curve
+
+
+def score_corpus(store, codebook: Codebook, embedder: Embedder, cache: EmbeddingCache | None,
+                 settings: SuggestSettings, spacy_model: str = "en_core_web_sm", use_decisions: bool = False):
+    """(excerpt ids, scores, scorer) for every stored excerpt."""
+    from workbench.embed import embed_texts
+    from workbench.runs import snapshot
+    from workbench.suggest import reviewer_decisions
+
+    corpus = snapshot(store)
+    embeddings, _ = embed_texts(corpus.texts, embedder, cache)
+    decisions = reviewer_decisions(store, corpus.excerpt_ids) if use_decisions else {}
+    scorer = ThemeScorer(codebook, embedder, settings, cache, spacy_model).fit(
+        corpus.texts, embeddings, decisions)
+    scores, _ = scorer.score(corpus.texts, embeddings)
+    return corpus, embeddings, scores, scorer
+
+
+def evaluate_gold(store, gold_labels: dict[int, set[str]], codebook: Codebook, embedder: Embedder,
+                  cache: EmbeddingCache | None = None, settings: SuggestSettings | None = None,
+                  spacy_model: str = "en_core_web_sm") -> dict:
+    """Suggestion quality on the stored excerpts that ``gold_labels`` covers (no reviewer input)."""
+    settings = settings or SuggestSettings()
+    corpus, _, scores, scorer = score_corpus(store, codebook, embedder, cache, settings, spacy_model)
+    rows = [i for i, e in enumerate(corpus.excerpt_ids) if e in gold_labels]
+    if not rows:
+        raise WorkbenchError("no stored excerpt is covered by the gold labels; ingest the files "
+                             "the gold file names (e.g. `workbench ingest corpus/sample`)")
+    keys = [corpus.excerpt_ids[i] for i in rows]
+    return quality(scores[rows], scorer.theme_ids_, keys, gold_labels, settings)
+
+
+def evaluate_folder(folder, codebook: Codebook, embedder: Embedder, cache: EmbeddingCache | None = None,
+                    settings: SuggestSettings | None = None, spacy_model: str = "en_core_web_sm") -> dict:
+    """Quality on a benchmark folder (``*.txt`` plus ``labels.csv`` with ``file,themes``).
+
+    The folder is ingested into a temporary store; a document's predicted themes are the union
+    of its excerpts' suggestions, scored against its semicolon-separated gold themes.
+    """
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from workbench.config import load_settings
+    from workbench.ingest import Ingestor
+    from workbench.store import list_documents, open_store
+
+    folder = Path(folder)
+    labels_file = folder / "labels.csv"
+    if not labels_file.exists():
+        raise WorkbenchError(f"{folder} has no labels.csv (columns file,themes); see `workbench "
+                             "evaluate --help`")
+    with open(labels_file, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if not {"file", "themes"} <= set(reader.fieldnames or []):
+            raise WorkbenchError(f"{labels_file}: expected columns file,themes, found "
+                                 f"{','.join(reader.fieldnames or [])}")
+        gold = {row["file"]: {t.strip() for t in (row["themes"] or "").split(";") if t.strip()}
+                for row in reader}
+    unknown = {t for themes in gold.values() for t in themes} - {t.id for t in codebook.codable}
+    if unknown:
+        raise WorkbenchError(f"{labels_file}: unknown theme ids {', '.join(sorted(unknown))}")
+    settings = settings or SuggestSettings()
+    with tempfile.TemporaryDirectory(prefix="workbench-evaluate-") as home:
+        store = open_store(load_settings(home=home))
+        try:
+            Ingestor(store, load_settings(home=home)).ingest_paths([folder / name for name in gold])
+            corpus, _, scores, scorer = score_corpus(store, codebook, embedder, cache, settings,
+                                                     spacy_model)
+            predicted_by_excerpt = predictions(scores, scorer.theme_ids_, corpus.excerpt_ids,
+                                               settings.threshold, settings.max_per_excerpt)
+            with store.session() as session:
+                documents = {d.source_name: [e.id for e in d.excerpts] for d in list_documents(session)}
+        finally:
+            store.close()
+    predicted = {name: set().union(*(predicted_by_excerpt[e] for e in documents.get(name, [])))
+                 for name in gold}
+    return theme_scores(predicted, gold, scorer.theme_ids_)
