@@ -38,7 +38,8 @@ class SuggestSettings:
     semantic_z: float = 1.0          # per-theme z-score of similarity at which semantic evidence is half
     threshold: float = 0.35          # suggest when the combined score reaches this
     max_per_excerpt: int = 4
-    min_decisions: int = 10          # confirmed and rejected codings before a classifier takes over
+    min_decisions: int = 10          # confirmed and rejected codings before a classifier joins in
+    classifier_ramp: float = 20.0    # classifier weight = n / (n + ramp), n = min(confirmed, rejected)
     nearest: int = 3                 # nearest examples or confirmed excerpts kept as evidence
 
 
@@ -98,6 +99,7 @@ class ThemeScorer:
                                     for refs in self.references_]
         self.reference_similarity_ = self._semantic(embeddings)
         self.classifiers_ = {}
+        self.classifier_weights_: dict[str, float] = {}
         lexical = self._lexical(_lemma_text(nlp, texts))
         for theme_id in self.theme_ids_:
             positive, negative = decisions.get(theme_id, ([], []))
@@ -109,6 +111,9 @@ class ThemeScorer:
                 labels = [1] * len(positive) + [0] * len(negative)
                 self.classifiers_[theme_id] = LogisticRegression(
                     class_weight="balanced", max_iter=1000).fit(features, labels)
+                # The classifier's say grows with the decisions it learned from.
+                n = min(len(positive), len(negative))
+                self.classifier_weights_[theme_id] = n / (n + self.settings.classifier_ramp)
         return self
 
     @staticmethod
@@ -153,7 +158,9 @@ class ThemeScorer:
         for j, theme_id in enumerate(self.theme_ids_):
             model = self.classifiers_.get(theme_id)
             if model is not None:
-                scores[:, j] = model.predict_proba(self._features(embeddings, lexical))[:, 1]
+                weight = self.classifier_weights_[theme_id]
+                learned = model.predict_proba(self._features(embeddings, lexical))[:, 1]
+                scores[:, j] = (1 - weight) * scores[:, j] + weight * learned
         scores = np.clip(scores, 0, 1)
         evidence = [{self.theme_ids_[j]: self._evidence(i, j, texts, embeddings, lemma_texts, semantic,
                                                           z, topic_part)
