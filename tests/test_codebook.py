@@ -104,3 +104,24 @@ def test_split_moves_chosen_codings_and_retires_the_original(stored):
                                                                second.id: "mental_health"}
     with pytest.raises(ConfigError, match="codings assigned to elsewhere, which are not among"):
         split_theme(stored, "cce", [Theme("a_part", "A")], {first.id: "elsewhere"}, actor="admin")
+
+
+def test_promote_an_emergent_topic(stored):
+    from types import SimpleNamespace
+
+    from workbench.codebook import promote_topic
+
+    run = SimpleNamespace(run_id="r1", topics=[
+        {"id": -1, "words": []},
+        {"id": 3, "words": [["lice", 0.4], ["dental", 0.3], ["hygiene", 0.2]]}],
+        assignments={1: 3, 2: 3})
+    theme = promote_topic(stored, run, 3, "physical_care", "Physical care", actor="alice",
+                          parent="family_context")
+    assert theme.seeds == ["lice", "dental", "hygiene"]
+    assert theme.examples == ["Second paragraph.", "First paragraph about a sofa."]
+    assert stored_codebook(stored)["physical_care"].parent == "family_context"
+    with stored.session() as s:
+        [event] = list_events(s, target="theme:physical_care")
+        assert event.payload["origin"] == "run:r1/topic:3"
+    with pytest.raises(ConfigError, match="run r1 has no topic -1; `workbench model show r1` lists"):
+        promote_topic(stored, run, -1, "x_theme", "X", actor="alice")

@@ -383,6 +383,84 @@ def cmd_agreement(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+EXPORT_FORMATS = ("csv", "xlsx", "docx", "html", "qdpx", "qdc", "jsonl", "matrix-csv")
+
+
+def _export_filter(args: argparse.Namespace):
+    import datetime as dt
+
+    from workbench.export.rows import ExportFilter
+
+    def when(value: str | None) -> dt.datetime | None:
+        if not value:
+            return None
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise WorkbenchError(f"date {value!r} is not ISO 8601; use e.g. 2026-01-31 or "
+                                 "2026-01-31T17:00") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+    metadata = {}
+    for item in args.where:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise WorkbenchError(f"--where {item!r} must look like FIELD=VALUE, e.g. region=London")
+        metadata[key] = value
+    return ExportFilter(themes=tuple(args.theme), statuses=tuple(args.status or ["confirmed"]),
+                        coders=tuple(args.coder), metadata=metadata, since=when(args.since),
+                        until=when(args.until))
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.codebook import stored_codebook
+    from workbench.export import report as report_export
+    from workbench.export import tabular
+    from workbench.export.qdpx import write_qdpx
+    from workbench.export.rows import coding_rows
+    from workbench.qdc import save_qdc
+    from workbench.store import open_store
+
+    store = open_store(settings)
+    filters = _export_filter(args)
+    if args.format == "qdc":
+        save_qdc(stored_codebook(store), args.out)
+    elif args.format == "qdpx":
+        write_qdpx(store, args.out, filters)
+    elif args.format in ("docx", "html"):
+        report = report_export.build_report(store, filters, title=args.title)
+        (report_export.write_docx if args.format == "docx" else report_export.write_html)(report, args.out)
+    elif args.format == "matrix-csv":
+        tabular.write_matrix_csv(coding_rows(store, filters), args.out, presence=args.presence)
+    else:
+        keys = tabular.metadata_keys(store, filters)
+        writer = {"csv": tabular.write_csv, "xlsx": tabular.write_xlsx}.get(args.format)
+        if writer:
+            writer(coding_rows(store, filters), args.out, metadata_keys=keys)
+        else:
+            tabular.write_jsonl(coding_rows(store, filters), args.out)
+    print(f"Wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.export.qdpx import read_qdpx
+    from workbench.store import open_store
+
+    if not args.file.lower().endswith(".qdpx"):
+        raise WorkbenchError(f"{args.file}: only REFI-QDA projects (.qdpx) can be imported here; "
+                             "use `workbench ingest` for documents and `workbench codebook import` "
+                             "for codebooks")
+    result = read_qdpx(open_store(settings), args.file, actor=args.actor, settings=settings)
+    if args.json:
+        _print_json(result)
+    else:
+        print(", ".join(f"{k} {v}" for k, v in result.items() if not isinstance(v, list)))
+        for skipped in result.get("skipped", []):
+            print(f"Skipped {skipped}")
+    return 0
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -546,6 +624,32 @@ def build_parser() -> argparse.ArgumentParser:
                  "Inter-coder agreement per theme and overall: percent, Cohen's kappa, "
                  "Krippendorff's alpha, and what coders disagree on.", "workbench agreement --json",
                  [common])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = _command(sub, "export", cmd_export,
+                 "Export coded excerpts (confirmed ones by default): CSV, Excel, Word, HTML, REFI-QDA "
+                 "project (.qdpx) or codebook (.qdc), JSON lines, or a theme x document matrix.",
+                 "workbench export --format csv --out codings.csv --theme national_reviews "
+                 "--where region=London", [common])
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--theme", action="append", default=[], metavar="ID",
+                   help="only these themes and their descendants (repeatable)")
+    p.add_argument("--status", action="append", choices=["confirmed", "rejected", "suggested"],
+                   help="codings with this status (repeatable; default: confirmed)")
+    p.add_argument("--coder", action="append", default=[], metavar="NAME", help="only these coders")
+    p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE",
+                   help="only documents whose metadata FIELD equals VALUE (repeatable)")
+    p.add_argument("--since", metavar="DATE", help="codings changed on or after this ISO date")
+    p.add_argument("--until", metavar="DATE", help="codings changed on or before this ISO date")
+    p.add_argument("--presence", action="store_true", help="matrix-csv: 1/0 instead of counts")
+    p.add_argument("--title", default="Coded excerpts", help="docx/html: the report's title")
+
+    p = _command(sub, "import", cmd_import,
+                 "Import a REFI-QDA project (.qdpx): its documents, codebook and codings.",
+                 "workbench import project.qdpx --actor alice", [common])
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--actor", default="system", help="name recorded in the event log")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = _command(sub, "settings", cmd_settings, "Show every setting, its value and what it does.",

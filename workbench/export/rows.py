@@ -75,7 +75,9 @@ def coding_rows(store: Store, filters: ExportFilter | None = None,
     codebook = stored_codebook(store, include_inactive=True)
     names = {t.id: t.name for t in codebook.themes}
     paths = {t.id: theme_path(codebook, t.id) for t in codebook.themes}
-    query = (select(Coding, Document).join(Document, Coding.document_id == Document.id)
+    # Document text is read once per document, not once per coding (rows come in document order).
+    query = (select(Coding, Document.id, Document.title, Document.source_name, Document.meta)
+             .join(Document, Coding.document_id == Document.id)
              .where(Coding.withdrawn.is_(False))
              .order_by(Coding.document_id, Coding.start, Coding.end, Coding.id))
     if filters.themes:
@@ -90,13 +92,17 @@ def coding_rows(store: Store, filters: ExportFilter | None = None,
         query = query.where(Coding.updated_at <= filters.until)
     with store.session() as session:
         result = session.execute(query.execution_options(yield_per=batch_size))
-        for coding, document in result:
-            if any(str(document.meta.get(k)) != str(v) for k, v in filters.metadata.items()):
+        current_id, current_text = None, ""
+        for coding, document_id, title, source_name, meta in result:
+            if any(str(meta.get(k)) != str(v) for k, v in filters.metadata.items()):
                 continue
+            if document_id != current_id:
+                current_id = document_id
+                current_text = session.scalar(select(Document.text).where(Document.id == document_id))
             yield CodingRow(
-                coding_id=coding.id, text=document.text[coding.start:coding.end],
-                document_id=document.id, title=document.title, source_name=document.source_name,
-                metadata=dict(document.meta), start=coding.start, end=coding.end,
+                coding_id=coding.id, text=current_text[coding.start:coding.end],
+                document_id=document_id, title=title, source_name=source_name,
+                metadata=dict(meta), start=coding.start, end=coding.end,
                 theme_id=coding.theme_id, theme_name=names.get(coding.theme_id, coding.theme_id),
                 theme_path=paths.get(coding.theme_id, coding.theme_id), coder=coding.coder,
                 status=coding.status, created_at=coding.created_at, updated_at=coding.updated_at,
