@@ -13,7 +13,8 @@ from workbench.errors import UnreadableDocument
 MemberReader = Callable[[str, bytes], Iterator[SourceDocument | Skipped]]
 
 
-def _unsafe_name(member: str) -> bool:
+def unsafe_member_name(member: str) -> bool:
+    """True for archive member names that escape the extraction folder."""
     parts = member.replace("\\", "/").split("/")
     return member.startswith(("/", "\\")) or ".." in parts or (len(member) > 1 and member[1] == ":")
 
@@ -44,7 +45,7 @@ def read_zip(
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     for info in infos:
-        if _unsafe_name(info.filename):
+        if unsafe_member_name(info.filename):
             raise UnreadableDocument(
                 f"{name}: unsafe path {info.filename!r} in archive (path traversal); "
                 "nothing from this archive was ingested"

@@ -61,6 +61,7 @@ from xml.parsers import expat
 
 from workbench.codebook import Codebook, import_codebook, stored_codebook
 from workbench.config import Settings, load_settings
+from workbench.corpus.archive import unsafe_member_name
 from workbench.corpus.document import Skipped, SourceDocument
 from workbench.corpus.text import decode, normalise
 from workbench.errors import ConfigError, UnreadableDocument, WorkbenchError
@@ -401,11 +402,6 @@ def write_qdpx(store: Store, out: str | Path | BinaryIO, filters: ExportFilter |
 # -- reading: the archive and the XML -----------------------------------------------------------
 
 
-def _unsafe_name(member: str) -> bool:
-    parts = member.replace("\\", "/").split("/")
-    return member.startswith(("/", "\\")) or ".." in parts or (len(member) > 1 and member[1] == ":")
-
-
 def _checked_zip(source: str | Path | BinaryIO | bytes, where: str,
                  settings: Settings) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
     """The archive, refused whole when it is unsafe (as workbench.corpus.archive refuses ingest zips)."""
@@ -434,7 +430,7 @@ def _check_members(infos: list[zipfile.ZipInfo], where: str, settings: Settings)
                           "imported. Raise the limit or export a smaller project")
     limit = settings.max_compression_ratio
     for info in infos:
-        if _unsafe_name(info.filename):
+        if unsafe_member_name(info.filename):
             raise ConfigError(f"{where}: unsafe path {info.filename!r} in the archive (path traversal); "
                               f"nothing was imported. A .qdpx holds only project.qde and sources/: {_FIX}")
         if stat.S_ISLNK(info.external_attr >> 16):
