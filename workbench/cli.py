@@ -483,6 +483,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.address", args.host, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]
     print(f"Serving the workbench on http://{args.host}:{args.port} (Ctrl+C to stop)",
           file=sys.stderr)
