@@ -14,6 +14,7 @@ from workbench.runs import compare_runs, list_runs, load_run
 from workbench.topics import DOMAIN_STOP_WORDS, TopicConfig, VectorizerSettings, stop_words
 
 MINI = ROOT / "corpus" / "sample-mini"
+SAMPLE = ROOT / "corpus" / "sample"
 FAST = ROOT / "models" / "fast.toml"
 
 
@@ -24,7 +25,7 @@ def cli_json(capsys, *argv) -> dict | list:
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
-    """The mini sample ingested, then fitted twice with the same config and seed."""
+    """The sample corpus ingested, then fitted twice with the same config and seed."""
     import contextlib
     import io
 
@@ -34,11 +35,11 @@ def fitted(tmp_path_factory):
     env.setenv("WORKBENCH_RUNS_DIR", str(runs))
     outputs = []
     with contextlib.redirect_stdout(io.StringIO()) as out:
-        assert main(["ingest", str(MINI), "--home", str(home), "--quiet"]) == 0
+        assert main(["ingest", str(SAMPLE), "--home", str(home), "--quiet"]) == 0
     for _ in range(2):
         with contextlib.redirect_stdout(io.StringIO()) as out:
             assert main(["model", "fit", "--config", str(FAST), "--home", str(home), "--json",
-                         "--quiet", "--gold", str(MINI / "gold.jsonl")]) == 0
+                         "--quiet", "--gold", str(SAMPLE / "gold.jsonl")]) == 0
         outputs.append(json.loads(out.getvalue()))
     yield home, runs, outputs
     env.undo()
