@@ -31,16 +31,8 @@ def test_home_page_shows_what_is_loaded(app_home):
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     assert not app.exception
     assert app.title[0].value == "Safeguarding Themes Workbench"
-    assert [(m.label, m.value) for m in app.metric] == [("Documents", "1"), ("Excerpts", "1")]
-
-
-def test_home_page_on_an_empty_database_says_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
-    st.cache_resource.clear()
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
-    assert not app.exception
-    assert app.info[0].value.startswith("No documents yet. Load some with `workbench ingest PATH`")
-    st.cache_resource.clear()
+    assert [(m.label, m.value) for m in app.metric] == [
+        ("Documents", "1"), ("Excerpts", "1"), ("Topic runs", "0"), ("Confirmed codings", "0")]
 
 
 def _free_port() -> int:

@@ -81,7 +81,8 @@ def test_serve_refuses_a_public_address_without_users(capsys, tmp_path):
     code, _, err = run(capsys, "serve", "--host", "0.0.0.0", "--home", str(tmp_path))
     assert code == 1
     assert err == ("error: refusing to serve on 0.0.0.0: serving beyond 127.0.0.1 requires "
-                   "sign-in, and no users exist; serve on 127.0.0.1 instead\n")
+                   "sign-in, and no users exist; add one with `workbench user add NAME --role admin`, "
+                   "or serve on 127.0.0.1\n")
 
 
 def test_loopback_detection():

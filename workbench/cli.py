@@ -470,15 +470,50 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from workbench.store import open_store
+    from workbench.users import add_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise WorkbenchError("the two passwords differ; nothing was changed")
+    user = add_user(open_store(settings), args.name, password, args.role, actor=args.actor)
+    print(f"Added {user.name} ({user.role}).")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.store import open_store
+    from workbench.users import list_users
+
+    users = list_users(open_store(settings))
+    if args.json:
+        _print_json([{"name": u.name, "role": u.role} for u in users])
+    else:
+        for u in users:
+            print(f"{u.name:<30} {u.role}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    if not is_loopback(args.host):
+    from workbench.store import open_store
+    from workbench.users import count_users
+
+    if not is_loopback(args.host) and count_users(open_store(settings)) == 0:
         raise WorkbenchError(
             f"refusing to serve on {args.host}: serving beyond 127.0.0.1 requires sign-in, "
-            "and no users exist; serve on 127.0.0.1 instead"
+            "and no users exist; add one with `workbench user add NAME --role admin`, or serve "
+            "on 127.0.0.1"
         )
     if not APP.exists():
         raise WorkbenchError(f"{APP} not found; run `workbench serve` from a source checkout")
-    env = {**os.environ, "WORKBENCH_HOME": str(settings.home.resolve())}
+    env = {**os.environ, "WORKBENCH_HOME": str(settings.home.resolve()),
+           "WORKBENCH_SERVER_ADDRESS": args.host}
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.address", args.host, "--server.port", str(args.port),
@@ -652,6 +687,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--actor", default="system", help="name recorded in the event log")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    user = sub.add_parser("user", help="Manage app users (needed to serve beyond 127.0.0.1).",
+                          description="Manage app users (needed to serve beyond 127.0.0.1).",
+                          parents=[common])
+    usub = user.add_subparsers(dest="user_command", metavar="COMMAND", required=True)
+    p = _command(usub, "add", cmd_user_add,
+                 "Add a user with a role: admin, reviewer (codes and decides) or viewer (reads only). "
+                 "The password is asked for twice.", "workbench user add alice --role reviewer", [common])
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--role", required=True, choices=["admin", "reviewer", "viewer"])
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input (for scripts)")
+    p.add_argument("--actor", default="system", help="name recorded in the event log")
+    p = _command(usub, "list", cmd_user_list, "List users and their roles.", "workbench user list",
+                 [common])
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = _command(sub, "settings", cmd_settings, "Show every setting, its value and what it does.",
                  "WORKBENCH_MAX_FILE_MB=10 workbench settings", [common])

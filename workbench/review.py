@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -274,3 +275,29 @@ def coding_history(store: Store, coding_id: int) -> list[tuple[str, str, dict]]:
     """(actor, action, payload) of every event about a coding, oldest first."""
     with store.session() as session:
         return [(e.actor, e.action, e.payload) for e in list_events(session, target=f"coding:{coding_id}")]
+
+
+class ExcerptContext(NamedTuple):
+    """An excerpt with its neighbours in the document (for showing it in context)."""
+
+    before: str
+    text: str
+    after: str
+    title: str
+    section: str
+    document_id: int
+    start: int
+    end: int
+
+
+def excerpt_context(store: Store, excerpt_id: int) -> ExcerptContext:
+    """The previous excerpt, the excerpt, the next excerpt ('' at the ends), the document's
+    title and the excerpt's section; also its document id and span."""
+    with store.session() as session:
+        excerpt = session.get(Excerpt, excerpt_id)
+        if excerpt is None:
+            raise NotFound(f"no excerpt with id {excerpt_id}")
+        document = get_document(session, excerpt.document_id)
+        by_seq = {e.seq: e.text for e in document.excerpts}
+        return ExcerptContext(by_seq.get(excerpt.seq - 1, ""), excerpt.text, by_seq.get(excerpt.seq + 1, ""),
+                              document.title, excerpt.section, document.id, excerpt.start, excerpt.end)

@@ -1,11 +1,15 @@
-"""Home page: what the workbench is for and what is loaded."""
+"""Home page: what the workbench is for, what is loaded, and the next step."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from workbench.errors import WorkbenchError
+from workbench.review import list_codings
+from workbench.runs import list_runs
 from workbench.store import corpus_stats
-from workbench.ui.state import store
+from workbench.suggest import latest_batch
+from workbench.ui.state import current_user, embedder, page_link, settings, show_error, store
 
 
 def page() -> None:
@@ -17,14 +21,60 @@ def page() -> None:
     )
     with store().session() as session:
         stats = corpus_stats(session)
-    left, right = st.columns(2)
-    left.metric("Documents", stats["documents"])
-    right.metric("Excerpts", stats["excerpts"])
+    runs = list_runs(settings().runs_dir)
+    codings = list_codings(store(), status="confirmed")
+    columns = st.columns(4)
+    columns[0].metric("Documents", stats["documents"])
+    columns[1].metric("Excerpts", stats["excerpts"])
+    columns[2].metric("Topic runs", len(runs))
+    columns[3].metric("Confirmed codings", len(codings))
+
+    st.subheader("Next step")
+    if current_user() is None:
+        st.write("Sign in, or on this computer just pick a coder name:")
+        page_link("sign-in", "Sign in", icon=":material/person:")
     if not stats["documents"]:
-        st.info("No documents yet. Load some with `workbench ingest PATH` (see the README).")
+        st.info("No documents yet. Upload review documents on the Corpus page, or run "
+                "`workbench ingest PATH` (see the README).")
+        page_link("corpus", "Corpus: upload documents", icon=":material/description:")
         return
+    if not runs:
+        page_link("themes", "Themes: fit a topic run", icon=":material/hub:")
+    user = current_user()
+    if latest_batch(store()) is None:
+        st.write("No theme suggestions yet. Make them here (or with `workbench suggest`), then work "
+                 "the review queue.")
+        if st.button("Suggest themes", key="home-suggest", disabled=user is None or not user.can_edit):
+            make_suggestions(user.name)
+    page_link("review", "Review queue: confirm or reject suggested themes", icon=":material/fact_check:")
+    page_link("export", "Export confirmed excerpts (CSV, Excel, Word, NVivo/ATLAS.ti/MAXQDA)",
+              icon=":material/download:")
+
     st.subheader("Documents by year")
     st.bar_chart(stats["by_year"])
     st.subheader("Documents by review type")
     st.table({"review type": list(stats["by_review_type"]),
               "documents": list(stats["by_review_type"].values())})
+
+
+def make_suggestions(actor: str) -> None:
+    """Suggest themes for every excerpt with the stored codebook and the latest run."""
+    from workbench.codebook import import_codebook, load_codebook, stored_codebook
+    from workbench.runs import embedding_cache, latest_run
+    from workbench.suggest import suggest
+
+    with st.status("Suggesting themes for every excerpt...", expanded=True) as status:
+        try:
+            if not stored_codebook(store()).themes:
+                st.write("Importing the default codebook")
+                import_codebook(store(), load_codebook(), actor=actor)
+            st.write("Embedding excerpts and scoring themes")
+            result = suggest(store(), stored_codebook(store()), embedder(),
+                             cache=embedding_cache(settings()), run=latest_run(settings().runs_dir),
+                             spacy_model=settings().spacy_model, actor=actor)
+        except WorkbenchError as error:
+            status.update(label="Could not make suggestions", state="error")
+            show_error(error)
+            return
+        status.update(label=f"{result['suggestions']} suggestions for {result['excerpts']} excerpts",
+                      state="complete")

@@ -1,0 +1,107 @@
+"""Redaction benchmark: workbench.redact against the planted personal data of corpus/sample.
+
+Usage:
+    python benchmarks/redaction.py                 # table
+    python benchmarks/redaction.py --json          # machine-readable
+    python benchmarks/redaction.py --misses 20     # also list up to 20 missed gold spans per kind
+
+A gold span counts as recalled if findings of any kind cover at least 80% of its characters
+("recall"); "strict" asks the covering findings to be of the gold kind. A finding counts as
+precise if it overlaps any gold span. Precision is given per finding kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workbench.nlp import load_pipeline  # noqa: E402
+from workbench.redact import KINDS, Finding, Redactor  # noqa: E402
+
+
+def _covered(start: int, end: int, findings: list[Finding], kind: str | None = None) -> float:
+    chars = set()
+    for f in findings:
+        if (kind is None or f.kind == kind) and f.start < end and f.end > start:
+            chars.update(range(max(start, f.start), min(end, f.end)))
+    return len(chars) / max(1, end - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", default=str(ROOT / "corpus" / "sample"))
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--misses", type=int, default=0, help="list missed spans per kind")
+    args = parser.parse_args(argv)
+    folder = Path(args.folder)
+    gold: dict[str, list[dict]] = defaultdict(list)
+    for line in (folder / "pii.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        gold[item["file"]].append(item)
+    files = sorted(p for p in folder.iterdir() if p.suffix in {".txt", ".md"} and p.name[0].isdigit())
+    redactor = Redactor(load_pipeline())
+    started = time.perf_counter()
+    stats = {k: defaultdict(int) for k in (*KINDS, "overall")}
+    misses: dict[str, list[str]] = defaultdict(list)
+    false_pos: dict[str, list[str]] = defaultdict(list)
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        findings = redactor.find(text)
+        spans = gold.get(path.name, [])
+        for g in spans:
+            for key in (g["kind"], "overall"):
+                stats[key]["gold"] += 1
+                if _covered(g["start"], g["end"], findings) >= 0.8:
+                    stats[key]["recalled"] += 1
+                if _covered(g["start"], g["end"], findings, g["kind"]) >= 0.8:
+                    stats[key]["strict"] += 1
+            if _covered(g["start"], g["end"], findings) < 0.8:
+                misses[g["kind"]].append(f"{path.name}: {text[g['start']:g['end']]!r} "
+                                         f"<< {text[max(0, g['start'] - 40):g['start']]!r}")
+        for f in findings:
+            hit = any(g["start"] < f.end and g["end"] > f.start for g in spans)
+            for key in (f.kind, "overall"):
+                stats[key]["found"] += 1
+                stats[key]["precise"] += int(hit)
+            if not hit:
+                false_pos[f.kind].append(f"{path.name}: {text[f.start:f.end]!r} ({f.source})")
+    elapsed = time.perf_counter() - started
+    rows = []
+    for kind, s in stats.items():
+        rows.append({
+            "kind": kind, "gold": s["gold"], "found": s["found"],
+            "recall": s["recalled"] / s["gold"] if s["gold"] else None,
+            "strict_recall": s["strict"] / s["gold"] if s["gold"] else None,
+            "precision": s["precise"] / s["found"] if s["found"] else None,
+        })
+    if args.json:
+        print(json.dumps({"files": len(files), "seconds": round(elapsed, 2), "rows": rows}, indent=2))
+        return 0
+
+    def fmt(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    print(f"{'kind':<14}{'gold':>6}{'found':>7}{'recall':>8}{'strict':>8}{'precision':>11}")
+    for r in rows:
+        print(f"{r['kind']:<14}{r['gold']:>6}{r['found']:>7}{fmt(r['recall']):>8}"
+              f"{fmt(r['strict_recall']):>8}{fmt(r['precision']):>11}")
+    print(f"{len(files)} files in {elapsed:.1f} s")
+    if args.misses:
+        for kind, items in misses.items():
+            print(f"\nmissed {kind} ({len(items)}):")
+            print("\n".join(items[: args.misses]))
+        for kind, items in false_pos.items():
+            print(f"\nunmatched {kind} findings ({len(items)}):")
+            print("\n".join(items[: args.misses]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

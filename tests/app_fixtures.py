@@ -1,0 +1,58 @@
+"""An app home for AppTests: the mini sample ingested, codebook imported, a topic run fitted and
+suggestions made with the fake embedder. Build it once per module with ``app_home``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+from workbench.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.config import load_settings
+from workbench.corpus import load_manifest
+from workbench.embed import FakeEmbedder
+from workbench.ingest import Ingestor
+from workbench.runs import embedding_cache, fit_run, load_run
+from workbench.store import open_store
+from workbench.suggest import suggest
+from workbench.topics import MODELS_DIR, TopicConfig
+from workbench.ui.state import USER_KEY
+from workbench.users import User
+
+MINI = ROOT / "corpus" / "sample-mini"
+
+
+def build_home(home: Path) -> Path:
+    """Ingest, import the codebook, fit a fast run and make suggestions, all under ``home``."""
+    settings = load_settings(home=home, runs_dir=home / "runs")
+    store = open_store(settings)
+    Ingestor(store, settings, manifest=load_manifest(MINI / "manifest.csv")).ingest_paths([MINI])
+    import_codebook(store, load_codebook(), actor="admin")
+    record = fit_run(store, settings, TopicConfig.from_toml(MODELS_DIR / "fast.toml"), FakeEmbedder(),
+                     codebook=load_codebook())
+    suggest(store, stored_codebook(store), FakeEmbedder(), cache=embedding_cache(settings),
+            run=load_run(settings.runs_dir, record["run_id"]))
+    store.close()
+    return home
+
+
+def use_home(home: Path, monkeypatch) -> None:
+    """Point the app at ``home`` with the fake embedder, and forget cached resources."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(home))
+    monkeypatch.setenv("WORKBENCH_RUNS_DIR", str(home / "runs"))
+    monkeypatch.setenv("WORKBENCH_APP_EMBEDDER", "fake")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+ALICE = User("alice", "admin")
+
+
+def app_at(module: str, user: User | None = ALICE) -> AppTest:
+    """An AppTest running one page module of ``workbench.ui`` (e.g. "review"), signed in as ``user``."""
+    app = AppTest.from_string(f"from workbench.ui import {module}\n{module}.page()\n", default_timeout=60)
+    if user is not None:
+        app.session_state[USER_KEY] = user
+    return app.run()

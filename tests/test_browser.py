@@ -1,0 +1,89 @@
+"""One real-browser test: serve the app, sign in, confirm a suggestion, export CSV (Chromium)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=(
+        "needs Debian's Chromium: `apt-get install chromium chromium-driver` (.ci/run does this)")),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    from app_fixtures import build_home
+
+    home = build_home(tmp_path / "home")
+    port = _free_port()
+    env = {**os.environ, "WORKBENCH_APP_EMBEDDER": "fake", "WORKBENCH_RUNS_DIR": str(home / "runs")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "serve", "--port", str(port), "--home", str(home)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health") as reply:
+                if reply.read() == b"ok":
+                    break
+        except OSError:
+            assert process.poll() is None, process.stdout.read().decode()
+            assert time.monotonic() < deadline, "the app did not start within 60 s"
+            time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_sign_in_confirm_and_export(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+        page.goto(f"{server}/sign-in")
+        page.get_by_label("Coder name").fill("alice")
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_text("Signed in as").wait_for(timeout=30_000)
+
+        # Navigate within the app: a new page load would start a new session (signed out).
+        page.get_by_role("link", name="Review queue").click()
+        page.get_by_role("button", name="Confirm").first.click()
+        page.get_by_text("1 decided").first.wait_for(timeout=30_000)
+
+        page.get_by_role("link", name="Export").click()
+        page.get_by_role("button", name="Prepare download").click()
+        download_button = page.get_by_test_id("stDownloadButton").get_by_role("button")
+        download_button.wait_for(timeout=60_000)
+        with page.expect_download(timeout=60_000) as download_info:
+            download_button.click()
+        target = tmp_path / "export.csv"
+        download_info.value.save_as(target)
+        page.screenshot(path=str(tmp_path / "export-page.png"), full_page=True)
+        browser.close()
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 1
+    assert rows[0]["coder"] == "alice" and rows[0]["status"] == "confirmed"
+    assert (tmp_path / "export-page.png").stat().st_size > 10_000

@@ -1,0 +1,154 @@
+"""AppTests of the review queue page."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from app_fixtures import app_at, build_home, use_home
+
+from workbench import review
+from workbench.codebook import stored_codebook
+from workbench.config import load_settings
+from workbench.embed import FakeEmbedder
+from workbench.ingest import Ingestor
+from workbench.store import open_store
+from workbench.suggest import review_queue, suggest
+from workbench.users import User
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [link](javascript:x)"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    return build_home(tmp_path_factory.mktemp("review") / "home")
+
+
+@pytest.fixture
+def home(built: Path, tmp_path: Path, monkeypatch) -> Path:
+    copy = shutil.copytree(built, tmp_path / "home")
+    use_home(copy, monkeypatch)
+    return copy
+
+
+def _store(home: Path):
+    return open_store(load_settings(home=home, runs_dir=home / "runs"))
+
+
+def _progress(app) -> str:
+    return app.metric[0].value
+
+
+def _shown(app) -> int:
+    return app.session_state["review_current_alice"]
+
+
+def test_renders_one_item_with_progress(home):
+    app = app_at("review")
+    assert not app.exception
+    assert "0 decided" in _progress(app)
+    assert app.button(key="review_confirm").proto.type == "primary"
+    assert not app.button(key="review_confirm").disabled
+
+
+def test_confirm_changes_progress_and_makes_a_confirmed_coding(home):
+    app = app_at("review")
+    first = _shown(app)
+    app.text_area(key="review_memo").input("clear case")
+    app.button(key="review_confirm").click().run()
+    assert not app.exception
+    assert "1 decided" in _progress(app)
+    assert _shown(app) != first
+    store = _store(home)
+    codings = review.list_codings(store, coder="alice", status="confirmed")
+    assert [(c.source, c.memo) for c in codings] == [(f"suggestion:{first}", "clear case")]
+    store.close()
+
+
+def test_reject_then_undo(home):
+    app = app_at("review")
+    first = _shown(app)
+    app.button(key="review_reject").click().run()
+    store = _store(home)
+    assert [c.status for c in review.list_codings(store, coder="alice")] == ["rejected"]
+    app.button(key="review_undo").click().run()
+    assert not app.exception
+    assert review.list_codings(store, coder="alice") == []
+    assert "0 decided" in _progress(app)
+    assert _shown(app) == first
+    store.close()
+
+
+def test_skip_moves_on_without_deciding(home):
+    app = app_at("review")
+    first = _shown(app)
+    app.button(key="review_skip").click().run()
+    assert not app.exception
+    assert _shown(app) != first
+    assert "0 decided" in _progress(app)
+    store = _store(home)
+    assert review.list_codings(store, coder="alice") == []
+    store.close()
+
+
+def test_recode_rejects_and_codes_the_other_theme(home):
+    app = app_at("review")
+    first = _shown(app)
+    suggested = next(i.theme_id for i in review_queue(_store(home), "alice") if i.suggestion_id == first)
+    other = next(t.id for t in stored_codebook(_store(home)).codable if t.id != suggested)
+    app.selectbox(key="review_other_theme").set_value(other)
+    app.button(key="review_recode").click().run()
+    assert not app.exception
+    store = _store(home)
+    codings = review.list_codings(store, coder="alice")
+    assert {(c.theme_id, c.status) for c in codings} == {(suggested, "rejected"), (other, "confirmed")}
+    # The coding just made can have its span adjusted.
+    made = next(c for c in codings if c.theme_id == other)
+    app.number_input(key="review_end").set_value(made.end - 1)
+    app.button(key="review_apply_span").click().run()
+    assert not app.exception
+    assert next(c for c in review.list_codings(store, coder="alice") if c.id == made.id).end == made.end - 1
+    store.close()
+
+
+def test_adjusting_a_coding_changed_elsewhere_shows_the_conflict(home):
+    app = app_at("review")
+    app.button(key="review_confirm").click().run()
+    store = _store(home)
+    coding = review.list_codings(store, coder="alice")[0]
+    review.adjust_span(store, coding.id, coding.start, coding.end - 2, "alice")  # e.g. another tab
+    app.number_input(key="review_end").set_value(coding.end - 1)
+    app.button(key="review_apply_span").click().run()
+    assert not app.exception
+    assert any("since you read it" in e.value for e in app.error)
+    store.close()
+
+
+def test_viewer_cannot_decide(home):
+    app = app_at("review", user=User("vera", "viewer"))
+    assert not app.exception
+    for key in ("review_confirm", "review_reject", "review_recode", "review_add", "review_skip",
+                "review_undo"):
+        assert app.button(key=key).disabled
+    assert any("viewer" in c.value for c in app.caption)
+
+
+def test_hostile_excerpt_text_is_shown_literally(home):
+    store = _store(home)
+    settings = load_settings(home=home, runs_dir=home / "runs")
+    text = ("Safeguarding review.\n\nThe young person went missing from home and was drawn into county "
+            "lines drug running and criminal exploitation by older men. " + HOSTILE
+            + "\n\nThe child was groomed by older men to sell drugs.\n")
+    Ingestor(store, settings).ingest_bytes([("hostile.txt", text.encode())])
+    suggest(store, stored_codebook(store), FakeEmbedder())
+    item = next(i for i in review_queue(store, "alice") if "<script>" in i.text)
+    store.close()
+    app = app_at("review", user=None)
+    app.session_state["review_current_alice"] = item.suggestion_id
+    app.session_state["workbench_user"] = User("alice", "admin")
+    app.run()
+    assert not app.exception
+    assert any(HOSTILE in t.value for t in app.text)
+    assert all("<script>" not in m.value for m in app.markdown)
+    assert all("<script>" not in h.proto.body for h in app.get("html"))
