@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
-#   make run   - create .venv, install, ingest the sample corpus if the database is empty,
-#                and start the app on http://127.0.0.1:8501
+#   make run   - create .venv, install, ingest the sample corpus if the database is empty, fit a
+#                default topic run and make theme suggestions if there are none yet, and start
+#                the app on http://127.0.0.1:8501
 #   make test  - create .venv with the dev extras, check style, run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -26,6 +27,8 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/workbench ingest corpus/sample --if-empty
+	$(BIN)/workbench model fit --if-none --quiet
+	$(BIN)/workbench suggest --if-none
 	$(BIN)/workbench serve
 
 lint: install-dev

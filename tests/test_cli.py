@@ -124,3 +124,15 @@ def test_console_script_runs(tmp_path):
     settings = json.loads(result.stdout)
     assert settings["home"] == str(tmp_path)
     assert settings["database (in effect)"] == f"sqlite:///{tmp_path / 'workbench.db'}"
+
+
+def test_if_none_flags_skip_work_already_done(capsys, tmp_path, monkeypatch):
+    home = str(tmp_path / "home")
+    monkeypatch.setenv("WORKBENCH_RUNS_DIR", str(tmp_path / "runs"))
+    (tmp_path / "runs" / "r1").mkdir(parents=True)
+    (tmp_path / "runs" / "r1" / "run.json").write_text(json.dumps({
+        "run_id": "r1", "created_at": "2026-01-01T00:00:00+00:00", "seed": 1, "corpus_hash": "x",
+        "n_excerpts": 0, "embedding_model": "fake", "config": {"name": "fast"},
+        "metrics": {"n_topics": 0, "outlier_share": 0, "npmi": 0, "diversity": 0}}))
+    assert main(["model", "fit", "--if-none", "--home", home]) == 0
+    assert "Runs already exist" in capsys.readouterr().err

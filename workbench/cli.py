@@ -154,6 +154,12 @@ def cmd_model_fit(args: argparse.Namespace, settings: Settings) -> int:
     from workbench.store import open_store
     from workbench.topics import TopicConfig
 
+    if args.if_none:
+        from workbench.runs import list_runs
+
+        if list_runs(settings.runs_dir):
+            print(f"Runs already exist in {settings.runs_dir}; nothing fitted.", file=sys.stderr)
+            return 0
     config = TopicConfig.from_toml(args.config)
     if args.seed is not None:
         config.seed = args.seed
@@ -312,6 +318,12 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     from workbench.suggest import suggest
 
     store = open_store(settings)
+    if args.if_none:
+        from workbench.suggest import latest_batch
+
+        if latest_batch(store) is not None:
+            print("Suggestions already exist; nothing done.", file=sys.stderr)
+            return 0
     run = load_run(settings.runs_dir, args.run) if args.run else (
         None if args.no_run else latest_run(settings.runs_dir))
     result = suggest(store, _codebook_for(store), make_embedder(args.embedder, settings.embedding_model),
@@ -603,6 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="codebook guiding the run (default: the Panel themes)")
     p.add_argument("--gold", metavar="FILE",
                    help="gold.jsonl to score the run against (NMI, ARI, theme F1)")
+    p.add_argument("--if-none", action="store_true", help="do nothing if a run already exists")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p = _command(msub, "list", cmd_model_list, "List saved runs with their metrics.",
@@ -643,6 +656,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "workbench suggest --run 20261125-234116-default-s42 --json", [common])
     p.add_argument("--run", metavar="RUN", help="topic run for topic evidence (default: the latest)")
     p.add_argument("--no-run", action="store_true", help="use no topic run")
+    p.add_argument("--if-none", action="store_true", help="do nothing if suggestions already exist")
     p.add_argument("--embedder", choices=["default", "fake"], default="default")
     p.add_argument("--actor", default="system", help="name recorded in the event log")
     p.add_argument("--json", action="store_true", help="print one JSON object")
