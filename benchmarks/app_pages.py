@@ -1,7 +1,8 @@
 """Time page switches in the running app, as a person clicking the sidebar would see them.
 
 Usage: start the app (`make run`), then `python benchmarks/app_pages.py [URL]`. Prints, for each
-page, the seconds from clicking its link to its title being shown (first and second visit).
+page, the seconds from clicking its link until its title is shown and Streamlit's "running"
+indicator has gone (first and second visit).
 Needs Debian's /usr/bin/chromium.
 """
 
@@ -33,7 +34,8 @@ def main(url: str = "http://127.0.0.1:8501") -> None:
                 started = time.perf_counter()
                 page.get_by_role("link", name=link, exact=True).click()
                 page.get_by_role("heading", name=title).first.wait_for(timeout=120_000)
-                page.wait_for_load_state("networkidle")
+                # done when Streamlit's "running" indicator has gone
+                page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
                 rows.append((visit, link, time.perf_counter() - started))
         browser.close()
     print("| visit | page | seconds |\n|---|---|---|")
