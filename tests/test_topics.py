@@ -13,7 +13,6 @@ from workbench.errors import ConfigError, NotFound
 from workbench.runs import compare_runs, list_runs, load_run
 from workbench.topics import DOMAIN_STOP_WORDS, TopicConfig, VectorizerSettings, stop_words
 
-MINI = ROOT / "corpus" / "sample-mini"
 SAMPLE = ROOT / "corpus" / "sample"
 FAST = ROOT / "models" / "fast.toml"
 
@@ -156,7 +155,7 @@ def test_real_model_run_is_reproducible(tmp_path, capsys):
     home = str(tmp_path)
     config = tmp_path / "real.toml"
     config.write_text(FAST.read_text().replace('embedder = "fake"', 'embedder = "default"'))
-    assert main(["ingest", str(MINI), "--home", home, "--quiet"]) == 0
+    assert main(["ingest", str(SAMPLE), "--home", home, "--quiet"]) == 0
     capsys.readouterr()
     import os
 
