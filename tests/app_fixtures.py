@@ -56,3 +56,18 @@ def app_at(module: str, user: User | None = ALICE) -> AppTest:
     if user is not None:
         app.session_state[USER_KEY] = user
     return app.run()
+
+
+def fresh_copy(built: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A private copy of a built home, with the app pointed at it (tests may change it freely)."""
+    import shutil
+
+    copy = tmp_path / "home"
+    shutil.copytree(built, copy)
+    use_home(copy, monkeypatch)
+    return copy
+
+
+def home_store(home: Path):
+    """A store on ``home`` (close it when done)."""
+    return open_store(load_settings(home=home, runs_dir=home / "runs"))

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from app_fixtures import app_at, build_home, use_home
+from app_fixtures import app_at, build_home, fresh_copy, home_store
 
 from workbench.codebook import stored_codebook
 from workbench.config import load_settings
 from workbench.export.rows import theme_path
 from workbench.ingest import Ingestor
 from workbench.review import code_span
-from workbench.store import list_documents, open_store
+from workbench.store import list_documents
 from workbench.users import User
 
 HOSTILE = ("Background\n\n<script>alert(1)</script> and <img src=x onerror=alert(1)> and "
@@ -29,15 +28,11 @@ def built(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def home(built, tmp_path, monkeypatch) -> Path:
-    copy = tmp_path / "home"
-    shutil.copytree(built, copy)
-    use_home(copy, monkeypatch)
-    yield copy
+    yield fresh_copy(built, tmp_path, monkeypatch)
     st.cache_resource.clear()
 
 
-def _store(home: Path):
-    return open_store(load_settings(home=home, runs_dir=home / "runs"))
+_store = home_store
 
 
 def _code_two_coders(home: Path, document_id: int | None = None) -> tuple[str, list]:

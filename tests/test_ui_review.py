@@ -6,14 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from app_fixtures import app_at, build_home, use_home
+from app_fixtures import app_at, build_home, home_store, use_home
 
 from workbench import review
 from workbench.codebook import stored_codebook
 from workbench.config import load_settings
 from workbench.embed import FakeEmbedder
 from workbench.ingest import Ingestor
-from workbench.store import open_store
 from workbench.suggest import review_queue, suggest
 from workbench.users import User
 
@@ -32,8 +31,7 @@ def home(built: Path, tmp_path: Path, monkeypatch) -> Path:
     return copy
 
 
-def _store(home: Path):
-    return open_store(load_settings(home=home, runs_dir=home / "runs"))
+_store = home_store
 
 
 def _progress(app) -> str:

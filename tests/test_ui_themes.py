@@ -6,7 +6,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from app_fixtures import app_at, build_home, use_home
+from app_fixtures import app_at, build_home, fresh_copy
 
 from workbench.config import load_settings
 from workbench.review import confirm
@@ -29,10 +29,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def home(built, tmp_path, monkeypatch):
-    copy = tmp_path / "home"
-    shutil.copytree(built, copy)
-    use_home(copy, monkeypatch)
-    return copy
+    return fresh_copy(built, tmp_path, monkeypatch)
 
 
 def _frame(app, column: str) -> pd.DataFrame:
