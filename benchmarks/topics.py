@@ -31,13 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 from workbench.codebook import load_codebook  # noqa: E402
 from workbench.config import load_settings  # noqa: E402
-from workbench.embed import EmbeddingCache, embed_texts, make_embedder  # noqa: E402
+from workbench.embed import embed_texts, make_embedder  # noqa: E402
 from workbench.metrics import (  # noqa: E402
     clustering_agreement,
     npmi_coherence,
     outlier_share,
     topic_diversity,
 )
+from workbench.runs import embedding_cache  # noqa: E402
 from workbench.segment import is_heading  # noqa: E402
 from workbench.topics import (  # noqa: E402
     DEFAULT_CONFIG,
@@ -140,7 +141,7 @@ def main(argv=None) -> int:
     config = TopicConfig.from_toml(args.config)
     settings = load_settings(home=args.home)
     embedder = make_embedder(args.embedder)
-    cache = EmbeddingCache(settings.home / "cache" / "embeddings.sqlite")
+    cache = embedding_cache(settings)
     started = time.perf_counter()
     embeddings, stats = embed_texts(texts, embedder, cache)
     embed_s = time.perf_counter() - started

@@ -6,7 +6,6 @@ Machine-readable output (``--json``) is part of the interface; progress goes to 
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import subprocess
@@ -18,6 +17,7 @@ from workbench.codebook import DEFAULT_CODEBOOK
 from workbench.config import Settings, load_settings
 from workbench.errors import WorkbenchError
 from workbench.topics import DEFAULT_CONFIG
+from workbench.users import is_loopback
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -471,15 +471,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         for skipped in result.get("skipped", []):
             print(f"Skipped {skipped}")
     return 0
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:

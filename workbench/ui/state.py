@@ -7,7 +7,6 @@ Pages call these instead of building their own: ``store()``, ``settings()``, ``e
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 import streamlit as st
@@ -15,7 +14,7 @@ import streamlit as st
 from workbench.config import Settings, load_settings
 from workbench.embed import Embedder, make_embedder
 from workbench.store import Store, open_store
-from workbench.users import User
+from workbench.users import User, is_loopback
 
 USER_KEY = "workbench_user"
 
@@ -38,12 +37,7 @@ def embedder() -> Embedder:
 def loopback() -> bool:
     """True when the server listens only on a loopback address (no sign-in with passwords)."""
     address = os.environ.get("WORKBENCH_SERVER_ADDRESS") or st.get_option("server.address") or "127.0.0.1"
-    if address == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(address)
 
 
 def current_user() -> User | None:
