@@ -9,6 +9,7 @@ from conftest import ROOT
 from workbench.codebook import import_codebook, load_codebook
 from workbench.corpus import load_manifest
 from workbench.ingest import Ingestor
+from workbench.redact import Redaction
 from workbench.review import code_span, set_status
 from workbench.store import list_documents
 
@@ -20,13 +21,15 @@ def coded_store(store, settings, coders=("alice",), rejected_every: int = 5):
     Ingestor(store, settings, manifest=load_manifest(MINI / "manifest.csv")).ingest_paths([MINI])
     import_codebook(store, load_codebook(), actor="admin")
     with store.session() as s:
-        ids = {d.source_name: d.id for d in list_documents(s)}
+        documents = {d.source_name: (d.id, Redaction.stored(d.redactions)) for d in list_documents(s)}
     n = 0
     for line in (MINI / "gold.jsonl").read_text().splitlines():
         item = json.loads(line)
+        document_id, offsets = documents[item["file"]]
+        start, end = offsets.map_span(item["start"], item["end"])  # gold offsets are into the original
         for theme in item["themes"]:
             for coder in coders:
-                coding = code_span(store, ids[item["file"]], item["start"], item["end"], theme, coder)
+                coding = code_span(store, document_id, start, end, theme, coder)
                 n += 1
                 if rejected_every and n % rejected_every == 0:
                     set_status(store, coding.id, "rejected", coder)

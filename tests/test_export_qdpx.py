@@ -100,7 +100,7 @@ def project_codings(path: Path) -> set[tuple[str, int, int, str, str]]:
 
 def store_codings(store, filters: ExportFilter | None = None) -> set[tuple[str, int, int, str, str]]:
     with store.session() as session:
-        shas = {d.id: d.sha256 for d in list_documents(session)}
+        shas = {d.id: d.text_sha256 for d in list_documents(session)}
     return {(shas[r.document_id], r.start, r.end, r.theme_id, r.coder) for r in coding_rows(store, filters)}
 
 
@@ -121,7 +121,8 @@ def test_project_validates_and_holds_the_exact_texts_and_excerpts(coded, schema,
 
     rows = list(coding_rows(coded))
     with coded.session() as session:
-        documents = {d.sha256: d for d in list_documents(session) if d.id in {r.document_id for r in rows}}
+        used = {r.document_id for r in rows}
+        documents = {d.text_sha256: d for d in list_documents(session) if d.id in used}
     assert counts["documents"] == len(documents) == len(texts) == len(names) - 1
     assert counts["codings"] == len(rows)
     assert sorted(texts.values()) == sorted(d.text for d in documents.values())
@@ -254,9 +255,9 @@ def test_round_trip_through_an_empty_store(coded, settings, tmp_path: Path, othe
     assert stored_codebook(other_store).themes == stored_codebook(coded).themes
 
     with coded.session() as session:
-        before = {d.sha256: (d.title, d.source_name, d.text, d.meta) for d in list_documents(session)}
+        before = {d.text_sha256: (d.title, d.source_name, d.text, d.meta) for d in list_documents(session)}
     with other_store.session() as session:
-        after = {d.sha256: (d.title, d.source_name, d.text, d.meta) for d in list_documents(session)}
+        after = {d.text_sha256: (d.title, d.source_name, d.text, d.meta) for d in list_documents(session)}
     assert after == {sha: before[sha] for sha in after}
 
     _, root_first, _ = open_project(first)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from workbench.codebook import import_codebook, load_codebook, stored_codebook
 from workbench.errors import WorkbenchError
 from workbench.export.rows import CodingRow, ExportFilter, coding_rows, theme_path
+from workbench.redact import Redaction
 from workbench.export.tabular import (
     BOM,
     COLUMNS,
@@ -116,14 +117,15 @@ def test_csv_content(store, settings, tmp_path):
     assert sorted(int(r["coding_id"]) for r in records) == sorted(c.id for c in confirmed)
     assert {r["status"] for r in records} == {"confirmed"}
 
-    # gold: 002-baby-n-sofa-rapid-review.md, 807-1265, themes sudi and mental_health
+    # gold: 002-baby-n-sofa-rapid-review.md, 807-1265 of the original, themes sudi and mental_health
     with store.session() as session:
         document = next(d for d in list_documents(session) if d.source_name.startswith("002-"))
         text, title = document.text, document.title
+        start, end = Redaction.stored(document.redactions).map_span(807, 1265)
     sudi = next(r for r in records if r["source_name"] == document.source_name
-                and r["start"] == "807" and r["theme_id"] == "sudi")
-    assert sudi["end"] == "1265"
-    assert sudi["text"] == text[807:1265]
+                and r["start"] == str(start) and r["theme_id"] == "sudi")
+    assert sudi["end"] == str(end)
+    assert sudi["text"] == text[start:end] and "[Person " in sudi["text"]
     assert sudi["text"].startswith("On the night of the death")
     assert sudi["theme_path"] == "National review themes > Sudden unexpected death in infancy"
     assert sudi["theme_name"] == "Sudden unexpected death in infancy"

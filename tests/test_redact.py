@@ -138,3 +138,22 @@ def test_offset_map_property(redactor: Redactor, data: st.DataObject) -> None:
     if not any(a < end and b > start for a, b in spans):
         new_start, new_end = result.map_span(start, end)
         assert result.text[new_start:new_end] == text[start:end]
+    if not any(a < start < b for a, b in spans):
+        assert result.unmap_offset(result.map_offset(start)) == start
+    again = redact_text(result.text, redactor)
+    assert again.text == result.text, "redacting a redacted text changes nothing"
+
+
+def test_a_second_pass_finds_names_the_first_missed(redactor: Redactor) -> None:
+    text = ("What happened, in brief\nBaby Y, Archie Rowley, was born in April 2020, three weeks into the "
+            "first lockdown. His mother, Gemma\nRowley, was twenty and lived alone.\n\nThe early help "
+            "offer was never explained to Gemma in person.")
+    assert [text[f.start:f.end] for f in redactor.find(text, passes=1)] == ["Archie Rowley", "Rowley"]
+    findings = redactor.find(text)
+    assert [(text[f.start:f.end], f.source) for f in findings] == [
+        ("Archie Rowley", "cue"), ("Gemma", "ner-again"), ("Rowley", "ner-propagated"),
+        ("Gemma", "ner-propagated-again")]
+    result = redact(text, findings)
+    assert result.text.endswith("His mother, [Person 2]\n[Person 1], was twenty and lived alone.\n\n"
+                                "The early help offer was never explained to [Person 2] in person.")
+    assert redact_text(result.text, redactor).replacements == []

@@ -137,12 +137,70 @@ def cmd_corpus_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     values = {name: str(getattr(settings, name)) for name, _, _ in Settings.describe()}
+    if settings.originals_key:
+        values["originals_key"] = "(set)"
     values["database (in effect)"] = settings.database
     if args.json:
         _print_json(values)
     else:
         for name, default, text in Settings.describe():
-            print(f"{name} = {getattr(settings, name)!s}\n    {text} (default: {default})")
+            print(f"{name} = {values[name]}\n    {text} (default: {default})")
+    return 0
+
+
+def cmd_redact_check(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.corpus import collect_files, read_file
+    from workbench.corpus.document import Skipped
+    from workbench.redact import load_redactor, redact_document
+
+    redactor = load_redactor(settings)
+    files, skipped = collect_files(args.paths, settings.ingest_ignore)
+    documents = []
+    for path, name in files:
+        for item in read_file(path, name, settings):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                continue
+            redaction = redact_document(item.text, redactor).redaction
+            findings = [{
+                "kind": kind, "start": start, "end": end,
+                "line": item.text.count("\n", 0, start) + 1, "text": item.text[start:end],
+                "pseudonym": pseudonym,
+            } for start, end, _, _, kind, pseudonym in redaction.replacements]
+            documents.append({"file": item.source_name, "counts": redaction.counts(), "findings": findings})
+    if args.json:
+        _print_json({"documents": documents, "skipped": [s.as_dict() for s in skipped]})
+        return 0
+    for document in documents:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(document["counts"].items())) or "nothing"
+        print(f"{document['file']}: {len(document['findings'])} to redact ({counts})")
+        for f in document["findings"]:
+            shown = " ".join(f["text"].split())
+            print(f"  line {f['line']:<5} {f['kind']:<14} {shown!r} -> {f['pseudonym']}")
+    for item in skipped:
+        print(f"Skipped {item.reason}")
+    print("Nothing was ingested; `workbench ingest` redacts the same way before storing.")
+    return 0
+
+
+def cmd_originals_key(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.originals import new_key
+
+    print(new_key())
+    return 0
+
+
+def cmd_originals_show(args: argparse.Namespace, settings: Settings) -> int:
+    from workbench.originals import read_original
+    from workbench.store import get_document, open_store, record_event
+
+    store = open_store(settings)
+    with store.session() as session:
+        sha = get_document(session, args.doc_id).sha256
+    text = read_original(settings, sha)
+    with store.session() as session:
+        record_event(session, args.actor, "original.read", f"document:{args.doc_id}", {})
+    print(text)
     return 0
 
 
@@ -708,6 +766,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(usub, "list", cmd_user_list, "List users and their roles.", "workbench user list",
                  [common])
     p.add_argument("--json", action="store_true", help="print a JSON list")
+
+    p = _command(sub, "redact", cmd_redact_check,
+                 "Show what ingest would redact in files or folders, with the original text (on this "
+                 "terminal only), line and pseudonym; nothing is stored.",
+                 "workbench redact --check corpus/sample/003-baby-r-head-injury-rapid-review.txt",
+                 [common])
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to check")
+    p.add_argument("--check", action="store_true", required=True,
+                   help="required: only report (redaction itself happens at ingest)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    originals = sub.add_parser(
+        "originals", help="Keys for, and reading of, unredacted originals kept encrypted.",
+        description="Keys for, and reading of, unredacted originals (kept only with "
+                    "WORKBENCH_KEEP_ORIGINALS=encrypted).", parents=[common])
+    osub = originals.add_subparsers(dest="originals_command", metavar="COMMAND", required=True)
+    _command(osub, "key", cmd_originals_key,
+             "Print a new random key to set as WORKBENCH_ORIGINALS_KEY (keep it apart from the data).",
+             "export WORKBENCH_ORIGINALS_KEY=$(workbench originals key)", [common])
+    p = _command(osub, "show", cmd_originals_show,
+                 "Print a document's unredacted original (needs WORKBENCH_ORIGINALS_KEY); each reading "
+                 "is recorded in the event log.", "workbench originals show 12 --actor alice", [common])
+    p.add_argument("doc_id", type=int, metavar="DOC_ID")
+    p.add_argument("--actor", required=True, help="who is reading, recorded in the event log")
 
     p = _command(sub, "settings", cmd_settings, "Show every setting, its value and what it does.",
                  "WORKBENCH_MAX_FILE_MB=10 workbench settings", [common])

@@ -69,6 +69,20 @@ class Settings:
     ingest_ignore: tuple[str, ...] = field(default=DEFAULT_IGNORE, metadata=_help(
         "File name patterns skipped silently when ingesting a folder (manifests, gold files, "
         "data cards, hidden files)."))
+    redact: bool = field(default=True, metadata=_help(
+        "Replace personal data (names, dates of birth, addresses, postcodes, phone numbers, e-mail "
+        "addresses, NHS numbers) with pseudonyms at ingest, before anything is stored."))
+    redact_allow: tuple[str, ...] = field(default=(), metadata=_help(
+        "Words and phrases never redacted, added to the built-in list (agency names, job titles, "
+        "'Child Q' style pseudonyms)."))
+    redact_deny: tuple[str, ...] = field(default=(), metadata=_help(
+        "Names always redacted wherever they occur (for example names a partnership supplies)."))
+    keep_originals: str = field(default="none", metadata=_help(
+        "What happens to the unredacted text: 'none' (not kept anywhere) or 'encrypted' (kept in "
+        "HOME/originals, encrypted with ORIGINALS_KEY)."))
+    originals_key: str = field(default="", metadata=_help(
+        "Key for encrypted originals, from `workbench originals key`; environment only "
+        "(WORKBENCH_ORIGINALS_KEY), never in workbench.toml."))
 
     @property
     def database(self) -> str:
@@ -91,6 +105,12 @@ class Settings:
         return out
 
 
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True,
+             "false": False, "0": False, "no": False, "off": False}
+_CHOICES = {"keep_originals": ("none", "encrypted")}
+_ENVIRONMENT_ONLY = ("home", "originals_key")
+
+
 def _coerce(name: str, kind: type | str, value: object, origin: str) -> object:
     kind_name = kind if isinstance(kind, str) else kind.__name__
     try:
@@ -100,6 +120,13 @@ def _coerce(name: str, kind: type | str, value: object, origin: str) -> object:
             return tuple(str(v) for v in value)  # type: ignore[union-attr]
         if "Path" in kind_name:
             return Path(str(value)).expanduser()
+        if kind_name == "bool":
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word not in _BOOLEANS:
+                raise ValueError(word)
+            return _BOOLEANS[word]
         if kind_name == "int":
             return int(value)  # type: ignore[arg-type]
         if kind_name == "float":
@@ -124,10 +151,15 @@ def load_settings(home: str | Path | None = None, **overrides: object) -> Settin
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{toml_path}: not valid TOML ({exc}); fix or remove the file") from exc
         for key, value in data.items():
-            if key not in known or key == "home":
+            if key == "originals_key":
+                raise ConfigError(
+                    f"{toml_path}: originals_key must not be kept beside the data it protects; "
+                    "remove it and set the environment variable WORKBENCH_ORIGINALS_KEY instead"
+                )
+            if key not in known or key in _ENVIRONMENT_ONLY:
                 raise ConfigError(
                     f"{toml_path}: unknown setting {key!r}; known settings: "
-                    + ", ".join(sorted(k for k in known if k != "home"))
+                    + ", ".join(sorted(k for k in known if k not in _ENVIRONMENT_ONLY))
                 )
             values[key] = _coerce(key, known[key].type, value, str(toml_path))
     for name, f in known.items():
@@ -139,4 +171,9 @@ def load_settings(home: str | Path | None = None, **overrides: object) -> Settin
             raise ConfigError(f"unknown setting {name!r}")
         if value is not None:
             values[name] = _coerce(name, known[name].type, value, "override")
+    for name, choices in _CHOICES.items():
+        if name in values and values[name] not in choices:
+            raise ConfigError(
+                f"setting {name!r} is {values[name]!r}; choose one of: {', '.join(choices)}"
+            )
     return replace(Settings(), **values)  # type: ignore[arg-type]

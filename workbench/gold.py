@@ -1,8 +1,9 @@
 """Gold theme labels (``gold.jsonl``) mapped onto stored excerpts.
 
 A gold line is ``{"file", "start", "end", "themes"}`` with code-point offsets into the file's
-canonical text. An excerpt takes the themes of every gold span it overlaps, so a paragraph
-split into several excerpts gives each of them the paragraph's labels.
+canonical text as read (before redaction). Spans are carried through each document's redaction
+map onto the stored text. An excerpt takes the themes of every gold span it overlaps, so a
+paragraph split into several excerpts gives each of them the paragraph's labels.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from workbench.errors import ConfigError
+from workbench.redact import Redaction
 from workbench.store import list_documents
 
 
@@ -49,10 +51,12 @@ def excerpt_labels(session: Session, gold: list[dict]) -> dict[int, set[str]]:
         name = document.source_name
         if name not in spans:
             continue
+        offsets = Redaction.stored(document.redactions)
+        mapped = [(*offsets.map_span(item["start"], item["end"]), item["themes"]) for item in spans[name]]
         for excerpt in document.excerpts:
             themes: set[str] = set()
-            for item in spans[name]:
-                if item["start"] < excerpt.end and excerpt.start < item["end"]:
-                    themes.update(item["themes"])
+            for start, end, item_themes in mapped:
+                if start < excerpt.end and excerpt.start < end:
+                    themes.update(item_themes)
             labels[excerpt.id] = themes
     return labels

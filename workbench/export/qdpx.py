@@ -74,6 +74,7 @@ from workbench.qdc import (
     codebook_to_qdc,
     theme_guid,
 )
+from workbench.redact import Redaction
 from workbench.review import code_span, document_memos, list_codings, memo_document
 from workbench.store import Store, find_by_sha256, get_document
 
@@ -130,7 +131,7 @@ def variable_guid(name: str) -> str:
 
 
 def source_guid(sha256: str) -> str:
-    """The GUID of a document's source, made from the sha256 of its canonical text."""
+    """The GUID of a document's source, made from the sha256 of its stored (redacted) text."""
     return _guid("source", sha256)
 
 
@@ -274,7 +275,7 @@ def _source_element(store: Store, rows: list[CodingRow], positions: str, archive
                     written: _Written) -> None:
     with store.session() as session:
         document = get_document(session, rows[0].document_id)
-        text, sha, title = document.text, document.sha256, document.title
+        text, sha, title = document.text, document.text_sha256 or document.sha256, document.title
         name, meta, ingested = document.source_name, dict(document.meta), document.ingested_at
     guid = source_guid(sha)
     archive.writestr(f"sources/{guid}.txt", text.encode("utf-8"))
@@ -657,11 +658,16 @@ class _Importer:
         document_id = self._document(document, name)
         if document_id is None:
             return
-        canonical, to_canonical = _canonical_map(raw)
+        _, to_canonical = _canonical_map(raw)
         to_codepoints = _Utf16(raw).to_codepoints if self.positions == "utf16" else (lambda i: i)
+        with self.store.session() as session:
+            stored = get_document(session, document_id)
+            redacted = Redaction.stored(stored.redactions)
+            stored_length = len(stored.text)
 
-        def convert(position: int) -> int:
-            return to_canonical(to_codepoints(position))
+        def convert(start: int, end: int) -> tuple[int, int]:
+            """Project positions -> canonical text as read -> stored (redacted) text."""
+            return redacted.map_span(to_canonical(to_codepoints(start)), to_canonical(to_codepoints(end)))
 
         self._memos(element, document_id)
         existing = {(c.start, c.end, c.theme_id, c.coder)
@@ -680,12 +686,12 @@ class _Importer:
                 continue
             description = selection.find(_q("Description"))
             memo = [description.text or ""] if description is not None else []
-            memo += self._referenced_notes(selection)
+            memo = [self.ingestor.redact_note(m) for m in memo + self._referenced_notes(selection)]
             for coding in selection.findall(_q("Coding")):
-                self._coding(coding, selection, document_id, (convert(start), convert(end)),
+                self._coding(coding, selection, document_id, convert(start, end),
                              "\n\n".join(m.strip() for m in memo if m.strip()), label, existing)
         for coding in element.findall(_q("Coding")):  # the whole source coded
-            self._coding(coding, element, document_id, (0, len(canonical)), "", f"{name} (whole source)",
+            self._coding(coding, element, document_id, (0, stored_length), "", f"{name} (whole source)",
                          existing)
 
     def _document(self, document: SourceDocument, name: str) -> int | None:
@@ -714,9 +720,10 @@ class _Importer:
             if note is None or not note[0].strip():
                 continue
             author = self.project.user(note[1]) or self.actor
-            if (author, note[0]) not in have:
-                memo_document(self.store, document_id, note[0], author)
-                have.add((author, note[0]))
+            text = self.ingestor.redact_note(note[0])
+            if (author, text) not in have:
+                memo_document(self.store, document_id, text, author)
+                have.add((author, text))
                 self.counts["memos"] += 1
 
     def _coding(self, coding: ET.Element, holder: ET.Element, document_id: int, span: tuple[int, int],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from workbench.errors import NotFound
@@ -21,11 +22,13 @@ def add_document(
     text: str,
     metadata: Mapping[str, object],
     spans: Iterable[tuple[int, int, str]],
+    redactions: list | None = None,
 ) -> Document:
     """Insert a document and its excerpts, given as (start, end, section) spans of ``text``."""
     document = Document(
         title=title[:500], source_name=source_name[:1000], sha256=sha256, text=text,
-        meta=dict(metadata),
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), meta=dict(metadata),
+        redactions=redactions,
     )
     session.add(document)
     session.flush()
@@ -40,7 +43,11 @@ def add_document(
 
 
 def find_by_sha256(session: Session, sha256: str) -> Document | None:
-    return session.scalar(select(Document).where(Document.sha256 == sha256))
+    """The document whose text as read, or as stored (after redaction), has this sha256."""
+    return session.scalars(
+        select(Document).where(or_(Document.sha256 == sha256, Document.text_sha256 == sha256))
+        .order_by(Document.id)
+    ).first()
 
 
 def get_document(session: Session, document_id: int) -> Document:

@@ -17,16 +17,20 @@ class Base(DeclarativeBase):
 
 
 class Document(Base):
-    """A review document; ``text`` is canonical and never changes after ingest."""
+    """A review document; ``text`` is canonical (and redacted) and never changes after ingest."""
 
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
     source_name: Mapped[str] = mapped_column(String(1000))
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # of the text as read, before redaction
+    text_sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # of ``text`` as stored
     text: Mapped[str] = mapped_column(Text)
     meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    # [original start, original end, start, end, kind, pseudonym] per replaced span, offsets into
+    # the canonical text as read and into ``text``; None when the document was stored unredacted.
+    redactions: Mapped[list | None] = mapped_column(JSON, nullable=True, default=None)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     excerpts: Mapped[list[Excerpt]] = relationship(
