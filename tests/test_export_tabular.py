@@ -19,7 +19,6 @@ from sqlalchemy import select
 from workbench.codebook import import_codebook, load_codebook, stored_codebook
 from workbench.errors import WorkbenchError
 from workbench.export.rows import CodingRow, ExportFilter, coding_rows, theme_path
-from workbench.redact import Redaction
 from workbench.export.tabular import (
     BOM,
     COLUMNS,
@@ -33,6 +32,7 @@ from workbench.export.tabular import (
     write_xlsx,
 )
 from workbench.ingest import Ingestor
+from workbench.redact import Redaction
 from workbench.review import code_span
 from workbench.store import list_documents
 from workbench.store.models import Coding

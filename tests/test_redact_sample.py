@@ -115,14 +115,14 @@ def test_no_planted_value_is_left_in_any_export(home: Path, tmp_path: Path, monk
     values = planted_values()
     sizes = {}
     for fmt in EXPORT_FORMATS:
-        out = tmp_path / f"export.{fmt.replace('matrix-csv', 'csv')}"
+        out = tmp_path / f"export-{fmt}.{fmt.replace('matrix-', '')}"
         statuses = ["--status", "confirmed", "--status", "suggested", "--status", "rejected"]
         assert main(["export", "--format", fmt, "--out", str(out), *statuses]) == 0
         text = _export_text(out)
         sizes[fmt] = len(text)
         assert leaks(text, values) == set(), fmt
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "export.csv").read_text(encoding="utf-8-sig"))))
-    assert len(rows) > 2000 and any("[Person " in row["excerpt"] for row in rows)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "export-csv.csv").read_text(encoding="utf-8-sig"))))
+    assert len(rows) > 1600 and any("[Person " in row["text"] for row in rows)
     assert sizes["qdpx"] > 500_000, "the project carries every document's full text"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -50,7 +51,9 @@ def test_suggestions_carry_scores_and_evidence(mini):
 def test_seed_keywords_are_found_as_evidence():
     codebook = load_codebook()
     texts = ["The baby was found unresponsive on the sofa after co-sleeping with her father.",
-             "The school recorded the family's decision to home educate."] * 10
+             "The school recorded the family's decision to home educate."]
+    texts += [f"Meeting {n}: the agencies reviewed the plan and agreed the next steps for case {n}."
+              for n in range(30)]
     embeddings = FakeEmbedder().encode(texts)
     scorer = ThemeScorer(codebook, FakeEmbedder()).fit(texts, embeddings)
     scores, evidence = scorer.score(texts, embeddings)
@@ -105,19 +108,42 @@ def test_classifier_takes_over_after_ten_confirmed_and_ten_rejected(mini):
     assert all(i.evidence["classifier"] for i in items)
 
 
-def test_learning_curve_runs_and_counts_decisions(mini):
+def test_learning_curve_measures_on_a_fixed_test_set_in_both_reviewer_modes(mini):
     from workbench.runs import snapshot
 
     with mini.session() as s:
         gold = excerpt_labels(s, read_gold(MINI / "gold.jsonl"))
     corpus = snapshot(mini)
     embeddings = FakeEmbedder().encode(corpus.texts)
-    curve = learning_curve(corpus.texts, embeddings, [gold.get(e, set()) for e in corpus.excerpt_ids],
-                           stored_codebook(mini), FakeEmbedder(), rounds=2, per_theme=3)
+    labels = [gold.get(e, set()) for e in corpus.excerpt_ids]
+    curve = learning_curve(corpus.texts, embeddings, labels, stored_codebook(mini), FakeEmbedder(),
+                           rounds=2, per_round=4, groups=corpus.document_ids)
     assert [p["round"] for p in curve] == [0, 1, 2]
-    assert [p["decisions"] for p in curve] == [0, 48, 96]
-    assert curve[1]["held_out"] < curve[0]["held_out"] == 100
+    assert [p["excerpts_reviewed"] for p in curve] == [0, 4, 8]
+    assert [p["decisions"] for p in curve] == [0, 64, 128]  # every one of the 16 themes per excerpt
+    test_size = curve[0]["test_excerpts"]
+    assert 0 < test_size < 100 and all(p["test_excerpts"] == test_size for p in curve)
     assert all(0 <= p["macro_f1"] <= 1 for p in curve)
+    pairs = learning_curve(corpus.texts, embeddings, labels, stored_codebook(mini), FakeEmbedder(),
+                           rounds=1, per_round=3, groups=corpus.document_ids, reviewer="pairs")
+    assert [p["decisions"] for p in pairs] == [0, 48]
+    assert pairs[1]["test_excerpts"] == test_size  # the same documents are set aside
+    with pytest.raises(WorkbenchError, match="reviewer 'nobody' is not one of excerpts, pairs"):
+        learning_curve(corpus.texts, embeddings, labels, stored_codebook(mini), FakeEmbedder(),
+                       reviewer="nobody")
+
+
+def test_zero_shot_thresholds_let_through_the_expected_share(mini):
+    from workbench.runs import snapshot
+
+    corpus = snapshot(mini)
+    embeddings = FakeEmbedder().encode(corpus.texts)
+    scorer = ThemeScorer(stored_codebook(mini), FakeEmbedder()).fit(
+        corpus.texts, embeddings, groups=corpus.document_ids)
+    scores, _ = scorer.score(corpus.texts, embeddings, groups=corpus.document_ids)
+    share = (scores >= SuggestSettings().threshold).mean(axis=0)
+    assert np.all(np.abs(share - SuggestSettings().expected_share) <= 0.03)
+    assert scores.min() >= 0 and scores.max() <= 1
 
 
 def cli_json(capsys, *argv):

@@ -175,3 +175,20 @@ def test_signed_out_visitor_is_sent_to_sign_in(home):
     app = app_at("corpus", user=None)
     assert not app.exception
     assert app.info[0].value.startswith("Sign in first")
+
+
+def test_redaction_note_says_what_was_replaced_never_the_strings():
+    from workbench.ui.corpus import redaction_note
+
+    assert redaction_note(None) == "Stored as read: redaction was off when it was ingested."
+    assert redaction_note([]) == "Redacted at ingest: no personal data found."
+    note = redaction_note([[0, 4, 0, 10, "person", "[Person 1]"], [9, 19, 15, 30, "date_of_birth",
+                                                                      "[Date of birth]"],
+                           [30, 34, 40, 50, "person", "[Person 1]"]])
+    assert note == "Redacted at ingest: 3 replacements (1 date of birth, 2 person)."
+
+
+def test_the_reader_says_the_document_was_redacted(home):
+    app = app_at("corpus")
+    captions = [c.value for c in app.caption]
+    assert any("Redacted at ingest:" in c and "person" in c for c in captions), captions

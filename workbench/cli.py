@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -582,11 +581,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "--client.toolbarMode", "minimal",
     ]
     print(f"Serving the workbench on http://{args.host}:{args.port} (Ctrl+C to stop)",
-          file=sys.stderr)
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+          file=sys.stderr, flush=True)
+    # Become the server, so that a stop signal (Ctrl+C, or a supervisor's SIGTERM) reaches it
+    # rather than leaving it running without a parent.
+    os.execve(sys.executable, command, env)
+    return 0  # not reached
 
 
 # -- parser -------------------------------------------------------------------------------

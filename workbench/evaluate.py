@@ -32,45 +32,71 @@ def quality(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[object]
 def learning_curve(
     texts: Sequence[str], embeddings: np.ndarray, gold: Sequence[set[str]], codebook: Codebook,
     embedder: Embedder, settings: SuggestSettings | None = None, cache: EmbeddingCache | None = None,
-    rounds: int = 8, per_theme: int = 10, spacy_model: str = "en_core_web_sm",
-    progress: Callable[[int, dict], None] | None = None,
+    rounds: int = 8, per_round: int = 10, spacy_model: str = "en_core_web_sm",
+    progress: Callable[[int, dict], None] | None = None, groups: Sequence[object] | None = None,
+    reviewer: str = "excerpts", test_share: float = 0.3, seed: int = 0,
 ) -> list[dict]:
     """Simulate a reviewer working the queue and measure suggestions after each round.
 
-    Each round the reviewer takes, for every theme, the ``per_theme`` undecided excerpts whose
-    score is nearest the threshold (most uncertain first) and confirms or rejects the theme as
-    the gold labels say. Scores are then refitted with those decisions (classifiers take over
-    themes with enough of both). Quality is measured on excerpts the reviewer has not decided
-    on at all, so the curve does not credit the reviewer's own answers to the machine.
+    A fixed share (``test_share``) of the documents, drawn with ``seed``, is set aside: the
+    reviewer never sees it and every point of the curve is measured on it, so points are
+    comparable. (Measuring on "excerpts not yet reviewed" flatters uncertainty sampling, which
+    takes the hard ones away.) Each round the simulated reviewer, answering as the gold labels say:
+
+    - ``reviewer="excerpts"``: reads ``per_round`` excerpts, half those nearest a threshold on some
+      theme and half at random, and decides every theme for each (confirmed or not);
+    - ``reviewer="pairs"``: for every theme, decides the ``per_round`` excerpts whose score is
+      nearest the threshold.
+
+    Each point counts ``excerpts_reviewed`` and ``decisions`` (excerpt-theme pairs decided).
     """
+    if reviewer not in ("excerpts", "pairs"):
+        raise WorkbenchError(f"reviewer {reviewer!r} is not one of excerpts, pairs")
     settings = settings or SuggestSettings()
     theme_ids = [t.id for t in codebook.codable]
+    keys = list(groups) if groups is not None else list(range(len(texts)))
+    documents = sorted(set(map(str, keys)))
+    rng = np.random.default_rng(seed)
+    held = set(rng.permutation(documents)[:max(1, round(test_share * len(documents)))].tolist())
+    test = [i for i, key in enumerate(keys) if str(key) in held]
+    pool = [i for i in range(len(texts)) if str(keys[i]) not in held]
     decided: dict[str, tuple[list[int], list[int]]] = {t: ([], []) for t in theme_ids}
-    touched: set[int] = set()
+    reviewed: set[int] = set()
     curve = []
     for round_number in range(rounds + 1):
         scorer = ThemeScorer(codebook, embedder, settings, cache, spacy_model).fit(
-            texts, embeddings, {t: v for t, v in decided.items() if v[0] or v[1]})
-        scores, _ = scorer.score(texts, embeddings)
-        held_out = [i for i in range(len(texts)) if i not in touched]
-        result = quality(scores[held_out], theme_ids, held_out, dict(enumerate(gold)), settings)
-        point = {"round": round_number, "decisions": sum(len(p) + len(n) for p, n in decided.values()),
+            texts, embeddings, {t: v for t, v in decided.items() if v[0] or v[1]}, groups)
+        scores, _ = scorer.score(texts, embeddings, groups=groups)
+        result = quality(scores[test], theme_ids, test, dict(enumerate(gold)), settings)
+        point = {"round": round_number, "excerpts_reviewed": len(reviewed),
+                 "decisions": sum(len(p) + len(n) for p, n in decided.values()),
                  "confirmed": sum(len(p) for p, _ in decided.values()),
-                 "classifier_themes": len(scorer.classifiers_), "held_out": len(held_out),
+                 "classifier_themes": len(scorer.classifiers_), "test_excerpts": len(test),
                  "macro_f1": result["macro_f1"], "micro_f1": result["micro_f1"]}
         curve.append(point)
         if progress:
             progress(round_number, point)
         if round_number == rounds:
             break
+        margin = np.abs(scores - settings.threshold)
+        if reviewer == "excerpts":
+            open_items = [i for i in pool if i not in reviewed]
+            uncertain = sorted(open_items, key=lambda i: float(margin[i].min()))[:per_round // 2]
+            rest = [i for i in open_items if i not in set(uncertain)]
+            extra = rng.choice(rest, size=min(len(rest), per_round - len(uncertain)), replace=False)
+            for i in [*uncertain, *map(int, extra)]:
+                reviewed.add(i)
+                for theme in theme_ids:
+                    positive, negative = decided[theme]
+                    (positive if theme in gold[i] else negative).append(i)
+            continue
         for j, theme in enumerate(theme_ids):
             positive, negative = decided[theme]
             done = set(positive) | set(negative)
-            order = np.argsort(np.abs(scores[:, j] - settings.threshold))
-            picked = [int(i) for i in order if int(i) not in done][:per_theme]
+            picked = sorted((i for i in pool if i not in done), key=lambda i: float(margin[i, j]))[:per_round]
             for i in picked:
                 (positive if theme in gold[i] else negative).append(i)
-                touched.add(i)
+                reviewed.add(i)
     return curve
 
 
@@ -85,8 +111,8 @@ def score_corpus(store, codebook: Codebook, embedder: Embedder, cache: Embedding
     embeddings, _ = embed_texts(corpus.texts, embedder, cache)
     decisions = reviewer_decisions(store, corpus.excerpt_ids) if use_decisions else {}
     scorer = ThemeScorer(codebook, embedder, settings, cache, spacy_model).fit(
-        corpus.texts, embeddings, decisions)
-    scores, _ = scorer.score(corpus.texts, embeddings)
+        corpus.texts, embeddings, decisions, corpus.document_ids)
+    scores, _ = scorer.score(corpus.texts, embeddings, groups=corpus.document_ids)
     return corpus, embeddings, scores, scorer
 
 

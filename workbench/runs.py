@@ -16,7 +16,7 @@ import platform
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -60,19 +60,21 @@ class CorpusSnapshot:
     excerpt_ids: list[int]
     texts: list[str]
     corpus_hash: str
+    document_ids: list[int] = field(default_factory=list)  # each excerpt's document
 
 
 def snapshot(store: Store) -> CorpusSnapshot:
     """Every excerpt in document and position order, and a hash that changes with any of them."""
-    ids, texts = [], []
+    ids, texts, documents = [], [], []
     digest = hashlib.sha256()
     with store.session() as session:
         for document in list_documents(session):
             for excerpt in document.excerpts:
                 ids.append(excerpt.id)
                 texts.append(excerpt.text)
+                documents.append(document.id)
                 digest.update(f"{document.sha256}:{excerpt.start}:{excerpt.end}\n".encode())
-    return CorpusSnapshot(ids, texts, digest.hexdigest())
+    return CorpusSnapshot(ids, texts, digest.hexdigest(), documents)
 
 
 def _new_run_id(runs_dir: Path, config: TopicConfig) -> str:

@@ -1,17 +1,24 @@
 """Theme suggestions with evidence, and the review queue.
 
-For every excerpt and codable theme three kinds of evidence are combined into a score in
-[0, 1]:
+Before any reviewer decision, each excerpt is scored against each codable theme without labels
+("zero-shot"):
 
-- lexical: the theme's seed keywords found in the excerpt (matched on spaCy lemmas);
-- semantic: cosine similarity of the excerpt to the theme's prototype (description, examples
-  and confirmed excerpts) and to its nearest example or confirmed excerpt, calibrated per
-  theme as a z-score over the corpus (so every theme has its own threshold);
-- topic: whether the excerpt's topic in a saved run maps to the theme.
+1. semantic: the excerpt's embedding, mixed with the mean embedding of its document, is compared
+   with the theme's prototype: the mean of the separately embedded name and description, examples,
+   inclusion criteria, seed phrases and confirmed excerpts. Similarities are z-scored per theme
+   over the corpus, centred per excerpt (an excerpt close to every theme is generic, not
+   evidence for each) and z-scored again;
+2. lexical: the theme's seed keywords found in the excerpt (spaCy lemmas) add to that score;
+3. self-training: a TF-IDF logistic regression per theme learns from the most and least likely
+   excerpts of step 1-2 and its probability is averaged, as a rank, with them;
+4. each theme's threshold is the score reached by its top ``expected_share`` of excerpts, and
+   scores are mapped to [0, 1] so that every theme's threshold is 0.5; an excerpt in a topic
+   that a saved run maps to the theme gets ``topic_weight`` more.
 
-Once a theme has at least ``min_decisions`` confirmed and as many rejected codings, a
-logistic-regression classifier trained on those decisions (embeddings plus seed counts) takes
-over that theme's score. Training takes well under a second per theme.
+Once a theme has at least ``min_decisions`` confirmed and as many rejected codings, two
+classifiers trained on those decisions (TF-IDF words; embeddings with document context and seed
+counts) are averaged and blended in with weight n / (n + ``classifier_ramp``). Fitting the whole
+scorer takes seconds on the sample corpus.
 """
 
 from __future__ import annotations
@@ -32,13 +39,14 @@ from workbench.store.models import Coding, Excerpt, Suggestion
 
 @dataclass
 class SuggestSettings:
-    lexical_weight: float = 0.45
-    semantic_weight: float = 0.45
-    topic_weight: float = 0.1
-    semantic_z: float = 1.0          # per-theme z-score of similarity at which semantic evidence is half
-    threshold: float = 0.35          # suggest when the combined score reaches this
+    expected_share: float = 0.08     # share of excerpts each theme's zero-shot threshold lets through
+    document_context: float = 1.0    # weight of the document's mean embedding mixed into an excerpt's
+    seed_weight: float = 1.0         # z-score added per seed keyword found (at most two count)
+    self_training: float = 0.5       # rank weight of the self-trained TF-IDF model (0 turns it off)
+    topic_weight: float = 0.1        # added when the excerpt's topic maps to the theme
+    threshold: float = 0.5           # suggest when the score reaches this (every theme's cut-off)
     max_per_excerpt: int = 4
-    min_decisions: int = 10          # confirmed and rejected codings before a classifier joins in
+    min_decisions: int = 10          # confirmed and rejected codings before classifiers join in
     classifier_ramp: float = 20.0    # classifier weight = n / (n + ramp), n = min(confirmed, rejected)
     nearest: int = 3                 # nearest examples or confirmed excerpts kept as evidence
 
@@ -57,6 +65,86 @@ def _lemma_text(nlp, texts: Sequence[str]) -> list[str]:
     return [_LEMMAS[(key, t)] for t in texts]
 
 
+def _normalise(x: np.ndarray) -> np.ndarray:
+    return x / (np.linalg.norm(x, axis=-1, keepdims=True) + 1e-9)
+
+
+def with_document_context(embeddings: np.ndarray, groups: Sequence[object] | None,
+                          weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """(excerpt vectors mixed with their document's mean, the document means), both normalised."""
+    if groups is None or not weight:
+        return embeddings, np.zeros_like(embeddings)
+    keys = np.asarray([str(g) for g in groups])
+    means = np.zeros_like(embeddings)
+    for key in np.unique(keys):
+        rows = keys == key
+        means[rows] = _normalise(embeddings[rows].mean(axis=0))
+    return _normalise(embeddings + weight * means), means
+
+
+def _cdf(sorted_columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Share of the reference values (per column, sorted) at or below each value."""
+    out = np.empty_like(values, dtype=np.float64)
+    for j in range(values.shape[1]):
+        out[:, j] = np.searchsorted(sorted_columns[:, j], values[:, j], side="right")
+    return out / len(sorted_columns)
+
+
+def _tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+
+
+def _logistic(c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+
+
+def _rescale(values: np.ndarray, cut: np.ndarray | float, threshold: float) -> np.ndarray:
+    """Map [0, 1] values piecewise linearly so that ``cut`` lands on ``threshold``."""
+    cut = np.clip(cut, 1e-6, 1 - 1e-6)
+    below = threshold * values / cut
+    above = threshold + (1 - threshold) * (values - cut) / (1 - cut)
+    return np.where(values < cut, below, above)
+
+
+Models = tuple[object, object | None]
+
+
+def _classifiers(dense: np.ndarray, words, rows: np.ndarray, labels: np.ndarray) -> Models:
+    """Two classifiers on reviewers' decisions: dense features, and TF-IDF words when available."""
+    on_words = _logistic(16.0).fit(words[rows], labels) if words is not None else None
+    return _logistic(4.0).fit(dense[rows], labels), on_words
+
+
+def _predict(models: Models, dense: np.ndarray, words, rows=slice(None)) -> np.ndarray:
+    learned = [models[0].predict_proba(dense[rows])[:, 1]]
+    if models[1] is not None:
+        learned.append(models[1].predict_proba(words[rows])[:, 1])
+    return np.mean(learned, axis=0)
+
+
+def _calibrated_threshold(dense, words, rows, labels, base, weight, folds: int = 3) -> float:
+    """The blended score's F1-best cut-off, from out-of-fold predictions on the decided excerpts."""
+    from sklearn.model_selection import StratifiedKFold
+
+    out_of_fold = np.zeros(len(rows))
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(rows, labels):
+        models = _classifiers(dense, words, rows[train], labels[train])
+        learned = _predict(models, dense, words, rows[test])
+        out_of_fold[test] = (1 - weight) * base[rows[test]] + weight * learned
+    best, best_f1 = 0.5, -1.0
+    for cut in np.linspace(0.05, 0.95, 37):
+        predicted = out_of_fold >= cut
+        hits = int((predicted & (labels == 1)).sum())
+        f1 = 2 * hits / (predicted.sum() + labels.sum()) if hits else 0.0
+        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(cut - 0.5) < abs(best - 0.5)):
+            best, best_f1 = float(cut), f1
+    return best
+
+
 @dataclass
 class ThemeScorer:
     """Scores excerpts against a codebook. ``fit`` learns prototypes, calibration and classifiers."""
@@ -73,95 +161,139 @@ class ThemeScorer:
         return load_pipeline(self.spacy_model)
 
     def fit(self, texts: Sequence[str], embeddings: np.ndarray,
-            decisions: dict[str, tuple[list[int], list[int]]] | None = None) -> ThemeScorer:
-        """Learn from the corpus (``texts``/``embeddings``) and reviewers' ``decisions``:
-        theme id -> (indices of confirmed excerpts, indices of rejected excerpts)."""
+            decisions: dict[str, tuple[list[int], list[int]]] | None = None,
+            groups: Sequence[object] | None = None) -> ThemeScorer:
+        """Learn from the corpus and reviewers' ``decisions``: theme id -> (indices of confirmed
+        excerpts, indices of rejected excerpts). ``groups`` names each excerpt's document."""
         decisions = decisions or {}
-        self.themes_ = [t for t in self.codebook.codable]
+        s = self.settings
+        self.themes_ = list(self.codebook.codable)
         self.theme_ids_ = [t.id for t in self.themes_]
         nlp = self._nlp()
-        self.seed_lemmas_ = [[s.strip() for s in _lemma_text(nlp, t.seeds)] if t.seeds else []
+        self.seed_lemmas_ = [[x.strip() for x in _lemma_text(nlp, t.seeds)] if t.seeds else []
                              for t in self.themes_]
         self.references_: list[list[tuple[str, np.ndarray, str]]] = []
         prototypes = []
         for theme in self.themes_:
-            texts_for = [f"{theme.name}. {theme.description}", *theme.examples]
+            texts_for = [f"{theme.name}. {theme.description}", *theme.examples, *theme.inclusion,
+                         *theme.seeds]
             vectors, _ = embed_texts(texts_for, self.embedder, self.cache)
             refs = [(ex, vectors[i + 1], "example") for i, ex in enumerate(theme.examples)]
             confirmed = decisions.get(theme.id, ([], []))[0]
             refs += [(texts[i], embeddings[i], "confirmed") for i in confirmed]
-            all_vectors = np.vstack([vectors] + ([embeddings[confirmed]] if confirmed else []))
-            mean = all_vectors.mean(axis=0)
-            prototypes.append(mean / (np.linalg.norm(mean) or 1.0))
+            all_vectors = np.vstack([_normalise(vectors)] + ([embeddings[confirmed]] if confirmed else []))
+            prototypes.append(_normalise(all_vectors.mean(axis=0)))
             self.references_.append(refs)
         self.prototypes_ = np.array(prototypes, dtype=np.float32)
         self.reference_matrices_ = [np.vstack([v for _, v, _ in refs]) if refs else None
                                     for refs in self.references_]
-        self.reference_similarity_ = self._semantic(embeddings)
-        self.classifiers_ = {}
-        self.classifier_weights_: dict[str, float] = {}
+        mixed, means = with_document_context(embeddings, groups, s.document_context)
         lexical = self._lexical(_lemma_text(nlp, texts))
-        for theme_id in self.theme_ids_:
+        similarity = mixed @ self.prototypes_.T
+        self.first_stats_ = similarity.mean(axis=0), similarity.std(axis=0) + 1e-9
+        centred = self._centred(similarity)
+        self.second_stats_ = centred.mean(axis=0), centred.std(axis=0) + 1e-9
+        z = self._z(similarity, lexical)
+        self.z_reference_ = np.sort(z, axis=0)
+        self.vectoriser_ = _tfidf().fit(texts) if s.self_training and len(texts) >= 20 else None
+        words = self.vectoriser_.transform(texts) if self.vectoriser_ is not None else None
+        self.self_trained_: list[object | None] = []
+        for j in range(len(self.themes_)):
+            self.self_trained_.append(self._self_train(words, z[:, j]) if words is not None else None)
+        learned = self._learned(words)
+        self.learned_reference_ = None if learned is None else np.sort(learned, axis=0)
+        zero_shot = self._ranked(z, learned)
+        self.cut_offs_ = np.quantile(zero_shot, 1 - s.expected_share, axis=0)
+        base = _rescale(zero_shot, self.cut_offs_, s.threshold)
+        self.classifiers_: dict[str, Models] = {}
+        self.classifier_weights_: dict[str, float] = {}
+        self.calibrated_: dict[str, float] = {}
+        dense = np.hstack([embeddings, means, np.minimum(lexical, 3) / 3])
+        for j, theme_id in enumerate(self.theme_ids_):
             positive, negative = decisions.get(theme_id, ([], []))
-            if len(positive) >= self.settings.min_decisions and len(negative) >= self.settings.min_decisions:
-                from sklearn.linear_model import LogisticRegression
-
-                rows = list(positive) + list(negative)
-                features = self._features(embeddings[rows], lexical[rows])
-                labels = [1] * len(positive) + [0] * len(negative)
-                self.classifiers_[theme_id] = LogisticRegression(
-                    class_weight="balanced", max_iter=1000).fit(features, labels)
-                # The classifier's say grows with the decisions it learned from.
-                n = min(len(positive), len(negative))
-                self.classifier_weights_[theme_id] = n / (n + self.settings.classifier_ramp)
+            if len(positive) < s.min_decisions or len(negative) < s.min_decisions:
+                continue
+            rows = np.array(list(positive) + list(negative))
+            labels = np.array([1] * len(positive) + [0] * len(negative))
+            self.classifiers_[theme_id] = _classifiers(dense, words, rows, labels)
+            # The classifiers' say grows with the decisions they learned from.
+            n = min(len(positive), len(negative))
+            weight = self.classifier_weights_[theme_id] = n / (n + s.classifier_ramp)
+            self.calibrated_[theme_id] = _calibrated_threshold(dense, words, rows, labels, base[:, j], weight)
         return self
+    def _centred(self, similarity: np.ndarray) -> np.ndarray:
+        mean, std = self.first_stats_
+        z = (similarity - mean) / std
+        return z - z.mean(axis=1, keepdims=True)
+
+    def _z(self, similarity: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        mean, std = self.second_stats_
+        return (self._centred(similarity) - mean) / std + self.settings.seed_weight * np.minimum(lexical, 2)
 
     @staticmethod
-    def _features(embeddings: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        return np.hstack([embeddings, np.minimum(lexical, 3) / 3])
+    def _self_train(words, z_column: np.ndarray, top: float = 0.05, bottom: float = 0.6):
+        """A TF-IDF classifier taught by the zero-shot ranking: top as positive, bottom as negative."""
+        order = np.argsort(-z_column)
+        n = len(order)
+        positive, negative = order[:max(2, int(top * n))], order[-max(2, int(bottom * n)):]
+        rows = np.r_[positive, negative]
+        labels = np.r_[np.ones(len(positive)), np.zeros(len(negative))]
+        return _logistic(4.0).fit(words[rows], labels)
+
+    def _learned(self, words) -> np.ndarray | None:
+        """Each theme's self-trained probability, or None without self-training."""
+        if words is None or self.vectoriser_ is None:
+            return None
+        return np.column_stack([m.predict_proba(words)[:, 1] for m in self.self_trained_])
+
+    def _ranked(self, z: np.ndarray, learned: np.ndarray | None) -> np.ndarray:
+        """Zero-shot score as a rank in [0, 1]: z alone, or averaged with the self-trained model."""
+        ranked = _cdf(self.z_reference_, z)
+        if learned is None:
+            return ranked
+        weight = self.settings.self_training
+        return (1 - weight) * ranked + weight * _cdf(self.learned_reference_, learned)
 
     def _semantic(self, embeddings: np.ndarray) -> np.ndarray:
-        """Mean of prototype similarity and nearest-reference similarity, per theme."""
-        out = np.zeros((len(embeddings), len(self.themes_)), dtype=np.float32)
-        for j, refs in enumerate(self.references_):
-            proto = embeddings @ self.prototypes_[j]
-            nearest = (embeddings @ self.reference_matrices_[j].T).max(axis=1) if refs else proto
-            out[:, j] = 0.5 * proto + 0.5 * nearest
-        return out
+        """Similarity of each excerpt to each theme's prototype."""
+        return embeddings @ self.prototypes_.T
 
     def _lexical(self, lemma_texts: Sequence[str]) -> np.ndarray:
         counts = np.zeros((len(lemma_texts), len(self.themes_)), dtype=np.float32)
         for j, seeds in enumerate(self.seed_lemmas_):
             for i, text in enumerate(lemma_texts):
-                counts[i, j] = sum(1 for s in seeds if s and f" {s} " in text)
+                counts[i, j] = sum(1 for x in seeds if x and f" {x} " in text)
         return counts
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray,
-              topic_themes: Sequence[str | None] | None = None) -> tuple[np.ndarray, list[list[dict]]]:
-        """Scores (excerpts x themes) and, per excerpt, evidence for each theme."""
+              topic_themes: Sequence[str | None] | None = None,
+              groups: Sequence[object] | None = None) -> tuple[np.ndarray, list[list[dict]]]:
+        """Scores (excerpts x themes) in [0, 1], threshold ``settings.threshold`` for every theme,
+        and, per excerpt, evidence for each suggested theme."""
         s = self.settings
         lemma_texts = _lemma_text(self._nlp(), texts)
         lexical = self._lexical(lemma_texts)
-        semantic = self._semantic(embeddings)
-        mean = self.reference_similarity_.mean(axis=0)
-        std = self.reference_similarity_.std(axis=0) + 1e-6
-        z = (semantic - mean) / std
-        semantic_part = 1 / (1 + np.exp(-2 * (z - s.semantic_z)))
-        lexical_part = np.minimum(lexical, 2) / 2
+        mixed, means = with_document_context(embeddings, groups, s.document_context)
+        similarity = mixed @ self.prototypes_.T
+        z = self._z(similarity, lexical)
+        words = self.vectoriser_.transform(texts) if self.vectoriser_ is not None else None
+        ranked = self._ranked(z, self._learned(words))
+        scores = _rescale(ranked, self.cut_offs_, s.threshold)
         topic_part = np.zeros_like(lexical)
         if topic_themes is not None:
             for i, theme in enumerate(topic_themes):
                 if theme in self.theme_ids_:
                     topic_part[i, self.theme_ids_.index(theme)] = 1.0
-        scores = (s.lexical_weight * lexical_part + s.semantic_weight * semantic_part
-                  + s.topic_weight * topic_part)
+        scores = scores + s.topic_weight * topic_part
+        dense = np.hstack([embeddings, means, np.minimum(lexical, 3) / 3])
         for j, theme_id in enumerate(self.theme_ids_):
-            model = self.classifiers_.get(theme_id)
-            if model is not None:
+            models = self.classifiers_.get(theme_id)
+            if models is not None:
                 weight = self.classifier_weights_[theme_id]
-                learned = model.predict_proba(self._features(embeddings, lexical))[:, 1]
-                scores[:, j] = (1 - weight) * scores[:, j] + weight * learned
+                blended = (1 - weight) * scores[:, j] + weight * _predict(models, dense, words)
+                scores[:, j] = _rescale(blended, self.calibrated_[theme_id], s.threshold)
         scores = np.clip(scores, 0, 1)
+        semantic = self._semantic(embeddings)
         evidence = [{self.theme_ids_[j]: self._evidence(i, j, texts, embeddings, lemma_texts, semantic,
                                                           z, topic_part)
                      for j in self._suggested(scores[i])} for i in range(len(texts))]
@@ -231,12 +363,12 @@ def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: Embeddi
         raise WorkbenchError("no excerpts to suggest themes for; ingest documents first")
     embeddings, _ = embed_texts(corpus.texts, embedder, cache)
     scorer = ThemeScorer(codebook, embedder, settings or SuggestSettings(), cache, spacy_model).fit(
-        corpus.texts, embeddings, reviewer_decisions(store, corpus.excerpt_ids))
+        corpus.texts, embeddings, reviewer_decisions(store, corpus.excerpt_ids), corpus.document_ids)
     topic_themes = None
     if run is not None:
         theme_of_topic = {t["id"]: t["theme"] for t in run.topics}
         topic_themes = [theme_of_topic.get(run.assignments.get(e)) for e in corpus.excerpt_ids]
-    scores, evidence = scorer.score(corpus.texts, embeddings, topic_themes)
+    scores, evidence = scorer.score(corpus.texts, embeddings, topic_themes, corpus.document_ids)
     batch = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     run_id = run.run_id if run is not None else None
     count = 0

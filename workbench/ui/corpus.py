@@ -10,6 +10,7 @@ import streamlit as st
 from workbench.codebook import stored_codebook
 from workbench.errors import WorkbenchError
 from workbench.ingest import Ingestor, IngestReport
+from workbench.redact import Redaction
 from workbench.review import list_codings
 from workbench.store import count_documents, get_document, list_documents
 from workbench.suggest import review_queue
@@ -122,11 +123,23 @@ def document_spans(document, viewer: str, colours: dict[str, str], names: dict[s
     return spans, used
 
 
+def redaction_note(replacements: list | None) -> str:
+    """What ingest redacted in a document, in words (never the original strings)."""
+    if replacements is None:
+        return "Stored as read: redaction was off when it was ingested."
+    counts = Redaction.stored(replacements).counts()
+    if not counts:
+        return "Redacted at ingest: no personal data found."
+    parts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))
+    return f"Redacted at ingest: {sum(counts.values())} replacements ({parts})."
+
+
 def _reader(document_id: int, viewer: str) -> None:
     try:
         with store().session() as session:
             document = get_document(session, document_id)
             title, text, meta = document.title, document.text, dict(document.meta)
+            redaction = redaction_note(document.redactions)
             codebook = stored_codebook(store(), include_inactive=True)
             colours = theme_colours((t.id, t.colour) for t in codebook.themes)
             names = {t.id: t.name for t in codebook.themes}
@@ -140,7 +153,7 @@ def _reader(document_id: int, viewer: str) -> None:
     if used:
         st.html(legend_html((names.get(t, t), colours.get(t, "")) for t in sorted(used)))
     coded = sum(1 for s in spans if s[3] == "coded")
-    st.caption(f"{coded} confirmed codings, {len(spans) - coded} open suggestions")
+    st.caption(f"{coded} confirmed codings, {len(spans) - coded} open suggestions. {redaction}")
     st.html(highlighted_html(text, spans))
 
 
