@@ -105,7 +105,8 @@ def test_every_command_has_help_with_an_example():
         "ingest", "corpus stats", "corpus show", "corpus list", "serve", "settings"}
     for name, parser in commands.items():
         text = parser.format_help()
-        assert "example:\n  workbench " in text or "workbench settings" in text, name
+        assert "example:\n  workbench " in text or "workbench settings" in text \
+            or "=$(workbench " in text, name
         assert "--home DIR" in text, name
 
 

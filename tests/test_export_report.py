@@ -19,6 +19,7 @@ from workbench.export import report as report_module
 from workbench.export.report import Report, ReportExcerpt, ThemeSection, build_report, write_docx, write_html
 from workbench.export.rows import ExportFilter
 from workbench.ingest import Ingestor
+from workbench.redact import Redaction
 from workbench.review import code_span, write_memo
 from workbench.store import list_documents
 from workbench.store.models import Coding
@@ -57,12 +58,13 @@ def coded(store, settings):
                  if json.loads(line)["themes"])
     with store.session() as s:
         doc = next(d for d in list_documents(s) if d.source_name == first["file"])
+        start, end = Redaction.stored(doc.redactions).map_span(first["start"], first["end"])
         coding = s.scalar(select(Coding).where(
-            Coding.document_id == doc.id, Coding.start == first["start"], Coding.end == first["end"],
+            Coding.document_id == doc.id, Coding.start == start, Coding.end == end,
             Coding.theme_id == first["themes"][0], Coding.coder == "alice"))
         assert coding.status == "confirmed"
         known = {"id": coding.id, "theme": coding.theme_id, "document_id": doc.id, "title": doc.title,
-                 "text": doc.text[first["start"]:first["end"]], "start": first["start"], "end": first["end"]}
+                 "text": doc.text[start:end], "start": start, "end": end}
     write_memo(store, known["id"], "Sleeping arrangements & the sofa: see <para 4>.", "alice")
     known["memo"] = "Sleeping arrangements & the sofa: see <para 4>."
     known["reference"] = (f"Document {known['document_id']}: {known['title']}, "

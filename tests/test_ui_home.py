@@ -34,7 +34,7 @@ def test_suggest_from_home(home, store):
     app.button(key="home-suggest").click().run()
     assert not app.exception
     statuses = [el.label for el in app.main if type(el).__name__ == "Status"]
-    assert statuses == ["78 suggestions for 100 excerpts"]
+    assert statuses == ["135 suggestions for 100 excerpts"]
 
 
 def test_the_whole_app_starts(home):
