@@ -249,7 +249,11 @@ class Redactor:
     def _people(self, text: str) -> list[Finding]:
         spans: list[tuple[int, int, str]] = []
         if "ner" in self.nlp.pipe_names:
-            doc = self.nlp(text)
+            # Only the recogniser and what feeds it: tagging and parsing would double the time.
+            needed = ["ner", *(name for name, pipe in self.nlp.pipeline
+                               if "ner" in getattr(pipe, "listening_components", ()))]
+            with self.nlp.select_pipes(enable=needed):
+                doc = self.nlp(text)
             for ent in doc.ents:
                 if ent.label_ == "PERSON" and re.match(r"[A-Z][a-z]", ent.text) and not re.search(
                         r"\d", ent.text):
