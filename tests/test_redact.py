@@ -157,3 +157,13 @@ def test_a_second_pass_finds_names_the_first_missed(redactor: Redactor) -> None:
     assert result.text.endswith("His mother, [Person 2]\n[Person 1], was twenty and lived alone.\n\n"
                                 "The early help offer was never explained to [Person 2] in person.")
     assert redact_text(result.text, redactor).replacements == []
+
+
+def test_placeholders_are_not_words_for_topics_or_seeds() -> None:
+    from workbench.redact import without_placeholders
+    from workbench.topics import VectorizerSettings, analysis_texts
+
+    text = "[Person 1] was born on [Date of birth] at [Address 2], [Postcode 1]; [NHS number 1]."
+    assert without_placeholders(text).split() == ["was", "born", "on", "at", ",", ";", "."]
+    words = analysis_texts([text], VectorizerSettings(), "en_core_web_sm")[0].split()
+    assert not {"person", "birth", "date", "address", "postcode", "number"} & set(words)

@@ -301,3 +301,22 @@ def test_redact_without_check_explains_itself(capsys) -> None:
 
 def test_redaction_module_loads_spacy_lazily() -> None:
     assert "Language" not in vars(redact_module)
+
+
+def test_a_failed_store_leaves_no_encrypted_original_behind(store, settings, segmenter, monkeypatch) -> None:
+    from workbench import ingest as ingest_module
+
+    keeping = replace(settings, keep_originals="encrypted", originals_key=new_key())
+    real = ingest_module.record_event
+
+    def failing(session, actor, action, *args):
+        if action == "document.redact":
+            raise RuntimeError("disk full")
+        return real(session, actor, action, *args)
+
+    monkeypatch.setattr(ingest_module, "record_event", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest(store, keeping, segmenter)
+    assert list((settings.home / "originals").iterdir()) == []
+    with store.session() as s:
+        assert list_documents(s) == []

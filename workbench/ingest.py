@@ -169,17 +169,15 @@ class Ingestor:
                         "replacements": [list(r) for r in redaction.replacements],
                     })
                 doc_id = document.id
-        except IntegrityError:
-            if kept is not None:
+        except BaseException as exc:
+            if kept is not None:  # nothing half-written: no original without its document
                 kept.unlink(missing_ok=True)
+            if not isinstance(exc, IntegrityError):
+                raise
             report.skipped.append(Skipped(
                 source.source_name, f"{source.source_name}: duplicate (same sha256)"
             ))
             return None
-        except BaseException:
-            if kept is not None:
-                kept.unlink(missing_ok=True)
-            raise
         report.documents_added += 1
         report.excerpts_added += len(excerpts)
         report.document_ids.append(doc_id)

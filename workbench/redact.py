@@ -36,6 +36,14 @@ TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Cllr",  # and p
 _TITLE_RE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Cllr|PC|DC|DS|DI|DCI|PCSO|Sgt)\.?"
 # The placeholders ``redact`` writes: never redacted again, so redacting twice changes nothing.
 PLACEHOLDER_RE = re.compile(r"\[(?:(?:Person|Address|Postcode|Phone|Email|NHS number) \d+|Date of birth)\]")
+
+
+def without_placeholders(text: str) -> str:
+    """``text`` with redaction placeholders blanked, for word statistics ("[Date of birth]" is not
+    about births); offsets are not kept."""
+    return PLACEHOLDER_RE.sub(" ", text)
+
+
 PSEUDONYM_RE = re.compile(r"\b(?:Child|Baby|Infant|Young Person|Sibling)\s+[A-Z]\b")
 
 DEFAULT_ALLOW = frozenset(w.lower() for w in (

@@ -33,6 +33,7 @@ from sqlalchemy import select
 from workbench.codebook import Codebook
 from workbench.embed import Embedder, EmbeddingCache, embed_texts
 from workbench.errors import WorkbenchError
+from workbench.redact import without_placeholders
 from workbench.store import Store, record_event
 from workbench.store.models import Coding, Excerpt, Suggestion
 
@@ -59,7 +60,8 @@ def _lemma_text(nlp, texts: Sequence[str]) -> list[str]:
     key = nlp.meta.get("name", "")
     missing = list(dict.fromkeys(t for t in texts if (key, t) not in _LEMMAS))
     disabled = [p for p in ("parser", "ner") if p in nlp.pipe_names]
-    for text, doc in zip(missing, nlp.pipe(missing, batch_size=64, disable=disabled), strict=True):
+    cleaned = (without_placeholders(t) for t in missing)
+    for text, doc in zip(missing, nlp.pipe(cleaned, batch_size=64, disable=disabled), strict=True):
         _LEMMAS[(key, text)] = " " + " ".join(
             t.lemma_.lower() for t in doc if not t.is_punct and not t.is_space) + " "
     return [_LEMMAS[(key, t)] for t in texts]
@@ -93,7 +95,8 @@ def _cdf(sorted_columns: np.ndarray, values: np.ndarray) -> np.ndarray:
 def _tfidf():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2,
+                           preprocessor=lambda text: without_placeholders(text).lower())
 
 
 def _logistic(c: float):

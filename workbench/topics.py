@@ -19,6 +19,7 @@ import numpy as np
 from workbench.codebook import Codebook
 from workbench.embed import Embedder, EmbeddingCache, embed_texts
 from workbench.errors import ConfigError
+from workbench.redact import without_placeholders
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_CONFIG = MODELS_DIR / "default.toml"
@@ -177,8 +178,10 @@ def analysis_texts(texts: Sequence[str], settings: VectorizerSettings, spacy_mod
     """Texts reduced to the words topic representations are built from.
 
     With ``lemmatize`` each word becomes its spaCy lemma; with ``drop_person_names``
-    words inside PERSON entities are dropped (names are never themes).
+    words inside PERSON entities are dropped (names are never themes). Redaction placeholders
+    ("[Person 1]", "[Date of birth]") are never words.
     """
+    texts = [without_placeholders(t) for t in texts]
     if not settings.lemmatize:
         return [" ".join(_WORD.findall(t.lower())) for t in texts]
     nlp, disabled = _lemmatiser(spacy_model)
