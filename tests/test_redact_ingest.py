@@ -320,3 +320,15 @@ def test_a_failed_store_leaves_no_encrypted_original_behind(store, settings, seg
     assert list((settings.home / "originals").iterdir()) == []
     with store.session() as s:
         assert list_documents(s) == []
+
+
+def test_allow_and_deny_lists_come_from_the_settings(settings, monkeypatch) -> None:
+    monkeypatch.setenv("WORKBENCH_REDACT_DENY", "Zebedee, Quill")
+    monkeypatch.setenv("WORKBENCH_REDACT_ALLOW", "Marrowby Family Hub")
+    configured = load_settings(home=settings.home)
+    assert configured.redact_deny == ("Zebedee", "Quill")
+    redactor = load_redactor(configured)
+    text = "Zebedee met the worker at Marrowby Family Hub; quill pens were on the desk. Quill left."
+    redacted = redact_module.redact_text(text, redactor).text
+    assert redacted == ("[Person 1] met the worker at Marrowby Family Hub; quill pens were on the desk. "
+                        "[Person 2] left.")
