@@ -297,8 +297,9 @@ class ThemeScorer:
                 scores[:, j] = _rescale(blended, self.calibrated_[theme_id], s.threshold)
         scores = np.clip(scores, 0, 1)
         semantic = self._semantic(embeddings)
+        semantic_z = z - s.seed_weight * np.minimum(lexical, 2)  # the similarity's part of z alone
         evidence = [{self.theme_ids_[j]: self._evidence(i, j, texts, embeddings, lemma_texts, semantic,
-                                                          z, topic_part)
+                                                          semantic_z, topic_part)
                      for j in self._suggested(scores[i])} for i in range(len(texts))]
         return scores, evidence
 
