@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from chromium import launch, sign_in  # noqa: E402
+
 PAGES = [("Corpus", "Corpus"), ("Themes", "Themes"), ("Review queue", "Review queue"),
          ("Codebook", "Codebook"), ("Agreement", "Inter-coder agreement"), ("Export", "Export"),
          ("Home", "Safeguarding Themes Workbench")]
@@ -22,12 +24,9 @@ def main(url: str = "http://127.0.0.1:8501") -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/sign-in")
-        page.get_by_label("Coder name").fill("benchmark")
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_text("Signed in as").wait_for(timeout=60_000)
+        sign_in(page, url, "benchmark", timeout_ms=60_000)
         rows = []
         for visit in ("first", "second"):
             for link, title in PAGES:

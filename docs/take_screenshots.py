@@ -17,8 +17,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 OUT = ROOT / "docs" / "screenshots"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PAGES = [("Home", "home"), ("Corpus", "corpus"), ("Themes", "themes"), ("Review queue", "review"),
          ("Codebook", "codebook"), ("Agreement", "agreement"), ("Export", "export")]
 
@@ -41,6 +39,7 @@ def prepare(home: Path) -> None:
 
 
 def main() -> None:
+    from chromium import launch, sign_in
     from playwright.sync_api import sync_playwright
 
     home = Path(tempfile.mkdtemp(prefix="workbench-shots-"))
@@ -62,12 +61,9 @@ def main() -> None:
                 time.sleep(0.5)
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = launch(playwright)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/sign-in")
-            page.get_by_label("Coder name").fill("alice")
-            page.get_by_role("button", name="Continue").click()
-            page.get_by_text("Signed in as").wait_for(timeout=30_000)
+            sign_in(page, url, "alice")
             page.screenshot(path=str(OUT / "sign-in.png"))
             for label, name in PAGES:
                 page.get_by_role("link", name=label, exact=True).click()

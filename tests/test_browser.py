@@ -10,13 +10,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+from chromium import CHROMIUM, launch, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,12 +57,9 @@ def test_sign_in_confirm_and_export(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-        page.goto(f"{server}/sign-in")
-        page.get_by_label("Coder name").fill("alice")
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_text("Signed in as").wait_for(timeout=30_000)
+        sign_in(page, server, "alice")
 
         # Navigate within the app: a new page load would start a new session (signed out).
         page.get_by_role("link", name="Review queue").click()
