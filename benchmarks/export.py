@@ -30,10 +30,10 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbench.codebook import import_codebook, load_codebook  # noqa: E402
+from workbench.coding.codebook import import_codebook, load_codebook  # noqa: E402
 from workbench.config import load_settings  # noqa: E402
-from workbench.export.rows import coding_rows  # noqa: E402
-from workbench.export.tabular import (  # noqa: E402
+from workbench.exchange.rows import coding_rows  # noqa: E402
+from workbench.exchange.tabular import (  # noqa: E402
     metadata_keys,
     write_csv,
     write_jsonl,

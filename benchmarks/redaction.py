@@ -1,4 +1,4 @@
-"""Redaction benchmark: workbench.redact against planted personal data (a folder's pii.jsonl).
+"""Redaction benchmark: workbench.privacy.redact against planted personal data (a folder's pii.jsonl).
 
 Usage:
     python benchmarks/redaction.py                 # tables for corpus/sample and corpus/heldout-pii
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbench.nlp import load_pipeline  # noqa: E402
-from workbench.redact import KINDS, Finding, Redactor  # noqa: E402
+from workbench.privacy.redact import KINDS, Finding, Redactor  # noqa: E402
 
 
 def _covered(start: int, end: int, findings: list[Finding], kind: str | None = None) -> float:

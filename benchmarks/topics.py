@@ -9,7 +9,7 @@ Units: for a labels.csv folder, each file is one unit with its label. For the sa
 each non-heading paragraph of gold.jsonl is a unit; NMI and ARI are scored on the paragraphs
 with exactly one gold theme. All methods share one set of embeddings (cached under
 --home). NPMI is computed for each method over its own analysed texts (see
-workbench.metrics), tokenised by the analyzer that built its vocabulary: lemmas without stop
+workbench.analysis.metrics), tokenised by the analyzer that built its vocabulary: lemmas without stop
 words for the workbench, LDA and NMF, and BERTopic's default CountVectorizer tokens for it.
 LDA and NMF use the workbench vocabulary with as many topics as gold labels. "BERTopic
 defaults" is BERTopic() with the same embeddings and UMAP seeded (random_state=42) so the
@@ -29,24 +29,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbench.codebook import load_codebook  # noqa: E402
-from workbench.config import load_settings  # noqa: E402
-from workbench.embed import embed_texts, make_embedder  # noqa: E402
-from workbench.metrics import (  # noqa: E402
+from workbench.analysis.embed import embed_texts, make_embedder  # noqa: E402
+from workbench.analysis.metrics import (  # noqa: E402
     clustering_agreement,
     npmi_coherence,
     outlier_share,
     topic_diversity,
 )
-from workbench.runs import embedding_cache  # noqa: E402
-from workbench.segment import is_heading  # noqa: E402
-from workbench.topics import (  # noqa: E402
+from workbench.analysis.runs import embedding_cache  # noqa: E402
+from workbench.analysis.topics import (  # noqa: E402
     DEFAULT_CONFIG,
     TopicConfig,
     TopicModeller,
     analysis_texts,
     make_vectorizer,
 )
+from workbench.coding.codebook import load_codebook  # noqa: E402
+from workbench.config import load_settings  # noqa: E402
+from workbench.corpus.segment import is_heading  # noqa: E402
 
 
 def load_units(folder: Path) -> tuple[list[str], list[str | None]]:

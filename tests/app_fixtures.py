@@ -9,15 +9,15 @@ import streamlit as st
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from workbench.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.analysis.embed import FakeEmbedder
+from workbench.analysis.runs import embedding_cache, fit_run, load_run
+from workbench.analysis.topics import MODELS_DIR, TopicConfig
+from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.suggest import suggest
 from workbench.config import load_settings
 from workbench.corpus import load_manifest
-from workbench.embed import FakeEmbedder
-from workbench.ingest import Ingestor
-from workbench.runs import embedding_cache, fit_run, load_run
+from workbench.corpus.ingest import Ingestor
 from workbench.store import open_store
-from workbench.suggest import suggest
-from workbench.topics import MODELS_DIR, TopicConfig
 from workbench.ui.state import USER_KEY
 from workbench.users import User
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from workbench.config import Settings, load_settings
+from workbench.corpus.segment import Segmenter
 from workbench.nlp import load_pipeline
-from workbench.segment import Segmenter
 from workbench.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,11 +6,11 @@ import json
 
 from conftest import ROOT
 
-from workbench.codebook import import_codebook, load_codebook
+from workbench.coding.codebook import import_codebook, load_codebook
+from workbench.coding.review import code_span, set_status
 from workbench.corpus import load_manifest
-from workbench.ingest import Ingestor
-from workbench.redact import Redaction
-from workbench.review import code_span, set_status
+from workbench.corpus.ingest import Ingestor
+from workbench.privacy.redact import Redaction
 from workbench.store import list_documents
 
 MINI = ROOT / "corpus" / "sample-mini"

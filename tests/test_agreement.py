@@ -6,7 +6,7 @@ import krippendorff
 import numpy as np
 import pytest
 
-from workbench.agreement import (
+from workbench.coding.agreement import (
     agreement_table,
     cohen_kappa,
     disagreements,

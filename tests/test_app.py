@@ -13,7 +13,7 @@ import streamlit as st
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from workbench.ingest import Ingestor
+from workbench.corpus.ingest import Ingestor
 
 
 @pytest.fixture

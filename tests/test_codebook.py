@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.codebook import (
+from workbench.coding.codebook import (
     Theme,
     create_theme,
     edit_theme,
@@ -17,9 +17,9 @@ from workbench.codebook import (
     split_theme,
     stored_codebook,
 )
+from workbench.coding.review import code_span, list_codings
+from workbench.corpus.ingest import Ingestor
 from workbench.errors import ConfigError, WorkbenchError
-from workbench.ingest import Ingestor
-from workbench.review import code_span, list_codings
 from workbench.store import list_events
 
 
@@ -109,7 +109,7 @@ def test_split_moves_chosen_codings_and_retires_the_original(stored):
 def test_promote_an_emergent_topic(stored):
     from types import SimpleNamespace
 
-    from workbench.codebook import promote_topic
+    from workbench.coding.codebook import promote_topic
 
     run = SimpleNamespace(run_id="r1", topics=[
         {"id": -1, "words": []},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.embed import Embedder, EmbeddingCache, FakeEmbedder, embed_texts, make_embedder
+from workbench.analysis.embed import Embedder, EmbeddingCache, FakeEmbedder, embed_texts, make_embedder
 from workbench.errors import ConfigError
 
 

@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 from export_fixtures import coded_store
 
-from workbench.codebook import Codebook, Theme, edit_theme, import_codebook, stored_codebook
+from workbench.coding.codebook import Codebook, Theme, edit_theme, import_codebook, stored_codebook
+from workbench.coding.review import code_span, document_memos, list_codings, memo_document, write_memo
 from workbench.config import load_settings
+from workbench.corpus.ingest import Ingestor
 from workbench.corpus.text import normalise
 from workbench.errors import ConfigError
-from workbench.export import qdpx
-from workbench.export.qdpx import (
+from workbench.exchange import qdpx
+from workbench.exchange.qdc import GUID_NAMESPACE, theme_guid
+from workbench.exchange.qdpx import (
     PROJECT_NAMESPACE,
     _canonical_map,
     codepoint_offset,
@@ -30,10 +33,7 @@ from workbench.export.qdpx import (
     variable_guid,
     write_qdpx,
 )
-from workbench.export.rows import ExportFilter, coding_rows
-from workbench.ingest import Ingestor
-from workbench.qdc import GUID_NAMESPACE, theme_guid
-from workbench.review import code_span, document_memos, list_codings, memo_document, write_memo
+from workbench.exchange.rows import ExportFilter, coding_rows
 from workbench.store import list_documents, open_store
 
 etree = pytest.importorskip("lxml.etree")

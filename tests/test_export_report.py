@@ -14,13 +14,20 @@ import pytest
 from export_fixtures import MINI, coded_store
 from sqlalchemy import distinct, func, select
 
-from workbench.codebook import import_codebook, load_codebook
-from workbench.export import report as report_module
-from workbench.export.report import Report, ReportExcerpt, ThemeSection, build_report, write_docx, write_html
-from workbench.export.rows import ExportFilter
-from workbench.ingest import Ingestor
-from workbench.redact import Redaction
-from workbench.review import code_span, write_memo
+from workbench.coding.codebook import import_codebook, load_codebook
+from workbench.coding.review import code_span, write_memo
+from workbench.corpus.ingest import Ingestor
+from workbench.exchange import report as report_module
+from workbench.exchange.report import (
+    Report,
+    ReportExcerpt,
+    ThemeSection,
+    build_report,
+    write_docx,
+    write_html,
+)
+from workbench.exchange.rows import ExportFilter
+from workbench.privacy.redact import Redaction
 from workbench.store import list_documents
 from workbench.store.models import Coding
 

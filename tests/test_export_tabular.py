@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from workbench.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.review import code_span
+from workbench.corpus.ingest import Ingestor
 from workbench.errors import WorkbenchError
-from workbench.export.rows import CodingRow, ExportFilter, coding_rows, theme_path
-from workbench.export.tabular import (
+from workbench.exchange.rows import CodingRow, ExportFilter, coding_rows, theme_path
+from workbench.exchange.tabular import (
     BOM,
     COLUMNS,
     COUNTS_SHEET,
@@ -31,9 +33,7 @@ from workbench.export.tabular import (
     write_matrix_csv,
     write_xlsx,
 )
-from workbench.ingest import Ingestor
-from workbench.redact import Redaction
-from workbench.review import code_span
+from workbench.privacy.redact import Redaction
 from workbench.store import list_documents
 from workbench.store.models import Coding
 

@@ -6,8 +6,8 @@ import pytest
 from conftest import make_docx, make_pdf, make_scanned_pdf, make_xlsx, make_zip
 
 from workbench.corpus import load_manifest
+from workbench.corpus.ingest import Ingestor
 from workbench.errors import UnreadableDocument
-from workbench.ingest import Ingestor
 from workbench.store import corpus_stats, get_document, list_documents, list_events
 
 REVIEW = ("Background\n\nThe baby lived with her mother and the mother's partner.\n\n"
@@ -85,7 +85,7 @@ def test_reingesting_skips_every_file_as_duplicate(store, settings, mixed_folder
 def test_failure_while_storing_leaves_nothing_half_written(store, settings, tmp_path, monkeypatch):
     (tmp_path / "one.txt").write_text("First review.\n\nIts second paragraph.")
     (tmp_path / "two.txt").write_text("Second review.")
-    import workbench.ingest as ingest
+    import workbench.corpus.ingest as ingest
 
     real = ingest.add_document
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from workbench.metrics import (
+from workbench.analysis.metrics import (
     clustering_agreement,
     npmi_coherence,
     outlier_share,

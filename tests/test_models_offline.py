@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.embed import default_model_path, load_sentence_transformer
+from workbench.analysis.embed import default_model_path, load_sentence_transformer
 from workbench.errors import ConfigError
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench import qdc
-from workbench.codebook import ID_PATTERN, Codebook, Theme, load_codebook
+from workbench.coding.codebook import ID_PATTERN, Codebook, Theme, load_codebook
 from workbench.errors import ConfigError
-from workbench.qdc import (
+from workbench.exchange import qdc
+from workbench.exchange.qdc import (
     GUID_NAMESPACE,
     QDC_NAMESPACE,
     codebook_from_qdc,

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.nlp import load_pipeline
-from workbench.redact import Finding, Redactor, redact, redact_text
+from workbench.privacy.redact import Finding, Redactor, redact, redact_text
 
 
 @pytest.fixture(scope="module")
@@ -160,8 +160,8 @@ def test_a_second_pass_finds_names_the_first_missed(redactor: Redactor) -> None:
 
 
 def test_placeholders_are_not_words_for_topics_or_seeds() -> None:
-    from workbench.redact import without_placeholders
-    from workbench.topics import VectorizerSettings, analysis_texts
+    from workbench.analysis.topics import VectorizerSettings, analysis_texts
+    from workbench.privacy.redact import without_placeholders
 
     text = "[Person 1] was born on [Date of birth] at [Address 2], [Postcode 1]; [NHS number 1]."
     assert without_placeholders(text).split() == ["was", "born", "on", "at", ",", ";", "."]

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 import spacy
 
-from workbench import redact as redact_module
 from workbench.cli import main
+from workbench.coding.gold import excerpt_labels, read_gold
+from workbench.coding.review import code_span, list_codings, memo_document
 from workbench.config import load_settings
+from workbench.corpus.ingest import Ingestor
 from workbench.errors import ConfigError, NotFound
-from workbench.gold import excerpt_labels, read_gold
-from workbench.ingest import Ingestor
-from workbench.originals import new_key, path_for, read_original
-from workbench.redact import Redaction, load_redactor
-from workbench.review import code_span, list_codings, memo_document
+from workbench.privacy import redact as redact_module
+from workbench.privacy.originals import new_key, path_for, read_original
+from workbench.privacy.redact import Redaction, load_redactor
 from workbench.store import get_document, list_documents, list_events, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,8 +238,8 @@ def _read_mini(settings):
 
 
 def test_an_imported_project_lines_up_with_the_redacted_text(store, settings, segmenter, tmp_path) -> None:
-    from workbench.codebook import import_codebook, load_codebook
-    from workbench.export.qdpx import read_qdpx, write_qdpx
+    from workbench.coding.codebook import import_codebook, load_codebook
+    from workbench.exchange.qdpx import read_qdpx, write_qdpx
 
     plain_settings = replace(load_settings(home=tmp_path / "plain"), redact=False)
     plain = open_store(plain_settings)
@@ -264,7 +264,7 @@ def test_an_imported_project_lines_up_with_the_redacted_text(store, settings, se
     assert text[coding.start:coding.end] == "[Person 2] told the GP that [Person 1] was sleeping badly."
     assert "Kowalczyk" not in coding.memo and "Adeyemi" not in coding.memo
     assert coding.memo == "[Person 1] again; ask [Person 2]."
-    from workbench.review import document_memos
+    from workbench.coding.review import document_memos
 
     memos = [m[1] for m in document_memos(store, document.id)]
     assert memos == ["Spoke to [Person 1] on [Phone 1]."]
@@ -304,7 +304,7 @@ def test_redaction_module_loads_spacy_lazily() -> None:
 
 
 def test_a_failed_store_leaves_no_encrypted_original_behind(store, settings, segmenter, monkeypatch) -> None:
-    from workbench import ingest as ingest_module
+    from workbench.corpus import ingest as ingest_module
 
     keeping = replace(settings, keep_originals="encrypted", originals_key=new_key())
     real = ingest_module.record_event

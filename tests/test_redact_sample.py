@@ -16,17 +16,17 @@ from conftest import ROOT
 from google.protobuf import text_format
 from sqlalchemy import MetaData, select
 
+from workbench.analysis.embed import FakeEmbedder
+from workbench.analysis.runs import embedding_cache, fit_run, load_run
+from workbench.analysis.topics import MODELS_DIR, TopicConfig
 from workbench.cli import EXPORT_FORMATS, main
-from workbench.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.review import code_span, confirm
+from workbench.coding.suggest import review_queue, suggest
 from workbench.config import load_settings
 from workbench.corpus import load_manifest
-from workbench.embed import FakeEmbedder
-from workbench.ingest import Ingestor
-from workbench.review import code_span, confirm
-from workbench.runs import embedding_cache, fit_run, load_run
+from workbench.corpus.ingest import Ingestor
 from workbench.store import list_documents, open_store
-from workbench.suggest import review_queue, suggest
-from workbench.topics import MODELS_DIR, TopicConfig
 
 pytestmark = pytest.mark.slow
 SAMPLE = ROOT / "corpus" / "sample"

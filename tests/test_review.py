@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.codebook import Codebook, Theme, import_codebook
-from workbench.errors import Conflict, NotFound, WorkbenchError
-from workbench.ingest import Ingestor
-from workbench.review import (
+from workbench.coding.codebook import Codebook, Theme, import_codebook
+from workbench.coding.review import (
     adjust_span,
     code_span,
     coding_history,
@@ -20,6 +18,8 @@ from workbench.review import (
     undo,
     write_memo,
 )
+from workbench.corpus.ingest import Ingestor
+from workbench.errors import Conflict, NotFound, WorkbenchError
 from workbench.store import list_events
 from workbench.store.models import Suggestion
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from workbench.codebook import load_codebook
+from workbench.coding.codebook import load_codebook
 from workbench.corpus import collect_files, read_file
 from workbench.corpus.document import SourceDocument
-from workbench.ingest import Ingestor
-from workbench.segment import paragraphs
+from workbench.corpus.ingest import Ingestor
+from workbench.corpus.segment import paragraphs
 from workbench.store import list_documents
 
 SAMPLE = ROOT / "corpus" / "sample"

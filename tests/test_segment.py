@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from workbench.segment import Segmenter, is_heading, paragraphs
+from workbench.corpus.segment import Segmenter, is_heading, paragraphs
 
 BLANK = spacy.blank("en")
 BLANK.add_pipe("sentencizer")

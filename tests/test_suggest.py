@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
+from workbench.analysis.embed import FakeEmbedder
 from workbench.cli import main
-from workbench.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.evaluate import learning_curve
+from workbench.coding.gold import excerpt_labels, read_gold
+from workbench.coding.review import confirm
+from workbench.coding.suggest import SuggestSettings, ThemeScorer, review_queue, suggest
 from workbench.corpus import load_manifest
-from workbench.embed import FakeEmbedder
+from workbench.corpus.ingest import Ingestor
 from workbench.errors import WorkbenchError
-from workbench.evaluate import learning_curve
-from workbench.gold import excerpt_labels, read_gold
-from workbench.ingest import Ingestor
-from workbench.review import confirm
 from workbench.store import list_events
-from workbench.suggest import SuggestSettings, ThemeScorer, review_queue, suggest
 
 MINI = ROOT / "corpus" / "sample-mini"
 
@@ -92,7 +92,7 @@ def test_classifier_takes_over_after_ten_confirmed_and_ten_rejected(mini):
     positives = [e for e, t in gold.items() if theme in t][:10]
     negatives = [e for e, t in gold.items() if theme not in t][:10]
     assert len(positives) == 10
-    from workbench.review import code_span
+    from workbench.coding.review import code_span
     from workbench.store.models import Excerpt
 
     with mini.session() as s:
@@ -109,7 +109,7 @@ def test_classifier_takes_over_after_ten_confirmed_and_ten_rejected(mini):
 
 
 def test_learning_curve_measures_on_a_fixed_test_set_in_both_reviewer_modes(mini):
-    from workbench.runs import snapshot
+    from workbench.analysis.runs import snapshot
 
     with mini.session() as s:
         gold = excerpt_labels(s, read_gold(MINI / "gold.jsonl"))
@@ -134,7 +134,7 @@ def test_learning_curve_measures_on_a_fixed_test_set_in_both_reviewer_modes(mini
 
 
 def test_zero_shot_thresholds_let_through_the_expected_share(mini):
-    from workbench.runs import snapshot
+    from workbench.analysis.runs import snapshot
 
     corpus = snapshot(mini)
     embeddings = FakeEmbedder().encode(corpus.texts)
@@ -192,7 +192,7 @@ def test_evaluate_a_benchmark_folder(tmp_path, capsys):
 
 
 def test_agreement_from_two_coders(mini, settings, capsys):
-    from workbench.review import code_span
+    from workbench.coding.review import code_span
     from workbench.store import get_document
 
     with mini.session() as s:

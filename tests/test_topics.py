@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from workbench.analysis.runs import compare_runs, list_runs, load_run
+from workbench.analysis.topics import DOMAIN_STOP_WORDS, TopicConfig, VectorizerSettings, stop_words
 from workbench.cli import main
 from workbench.errors import ConfigError, NotFound
-from workbench.runs import compare_runs, list_runs, load_run
-from workbench.topics import DOMAIN_STOP_WORDS, TopicConfig, VectorizerSettings, stop_words
 
 SAMPLE = ROOT / "corpus" / "sample"
 FAST = ROOT / "models" / "fast.toml"
@@ -137,8 +137,8 @@ def test_config_errors_name_the_file_and_key(tmp_path):
 
 
 def test_too_small_corpus_is_refused(store, settings):
-    from workbench.embed import FakeEmbedder
-    from workbench.runs import fit_run
+    from workbench.analysis.embed import FakeEmbedder
+    from workbench.analysis.runs import fit_run
 
     with pytest.raises(ConfigError, match="0 excerpts are too few for cluster.min_cluster_size = 10"):
         fit_run(store, settings, TopicConfig(), FakeEmbedder())
@@ -177,7 +177,7 @@ def test_real_model_run_is_reproducible(tmp_path, capsys):
 
 
 def test_default_toml_documents_the_defaults():
-    from workbench.topics import DEFAULT_CONFIG
+    from workbench.analysis.topics import DEFAULT_CONFIG
 
     assert TopicConfig.from_toml(DEFAULT_CONFIG) == TopicConfig()
     text = DEFAULT_CONFIG.read_text()

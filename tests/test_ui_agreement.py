@@ -8,11 +8,11 @@ import pytest
 import streamlit as st
 from app_fixtures import app_at, build_home, fresh_copy, home_store
 
-from workbench.codebook import stored_codebook
+from workbench.coding.codebook import stored_codebook
+from workbench.coding.review import code_span
 from workbench.config import load_settings
-from workbench.export.rows import theme_path
-from workbench.ingest import Ingestor
-from workbench.review import code_span
+from workbench.corpus.ingest import Ingestor
+from workbench.exchange.rows import theme_path
 from workbench.store import list_documents
 from workbench.users import User
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from app_fixtures import app_at, build_home, use_home
 
-from workbench import review
-from workbench.codebook import Codebook, Theme, stored_codebook
+from workbench.analysis.runs import latest_run
+from workbench.coding import review
+from workbench.coding.codebook import Codebook, Theme, stored_codebook
+from workbench.coding.suggest import review_queue
 from workbench.config import load_settings
-from workbench.qdc import codebook_to_qdc
-from workbench.runs import latest_run
+from workbench.exchange.qdc import codebook_to_qdc
 from workbench.store import open_store
-from workbench.suggest import review_queue
 from workbench.ui.codebook import import_codebook_file
 from workbench.users import User
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from app_fixtures import app_at, build_home, fresh_copy
 
+from workbench.coding.review import confirm
+from workbench.coding.suggest import review_queue
 from workbench.config import load_settings
-from workbench.review import confirm
 from workbench.store import count_documents, open_store
-from workbench.suggest import review_queue
 from workbench.ui.render import highlighted_html, legend_html, safe_colour
 from workbench.users import User
 
@@ -139,7 +139,7 @@ def test_confirmed_codings_are_marked(home):
     app = app_at("corpus")
     settings = load_settings(home=home, runs_dir=home / "runs")
     store = open_store(settings)
-    from workbench.review import list_codings
+    from workbench.coding.review import list_codings
 
     coded_doc = list_codings(store, status="confirmed")[0].document_id
     store.close()

@@ -12,11 +12,11 @@ import pytest
 import streamlit as st
 from app_fixtures import app_at, build_home, fresh_copy, home_store
 
-from workbench.codebook import stored_codebook
+from workbench.coding.codebook import stored_codebook
+from workbench.coding.review import code_span
 from workbench.config import load_settings
-from workbench.export.rows import ExportFilter
-from workbench.ingest import Ingestor
-from workbench.review import code_span
+from workbench.corpus.ingest import Ingestor
+from workbench.exchange.rows import ExportFilter
 from workbench.store import list_documents
 from workbench.ui.export import FORMATS, build_export
 from workbench.users import User

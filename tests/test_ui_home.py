@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 from app_fixtures import MINI, app_at
 
-from workbench.ingest import Ingestor
+from workbench.corpus.ingest import Ingestor
 from workbench.store import list_events
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from app_fixtures import app_at, build_home, home_store, use_home
 
-from workbench import review
-from workbench.codebook import stored_codebook
+from workbench.analysis.embed import FakeEmbedder
+from workbench.coding import review
+from workbench.coding.codebook import stored_codebook
+from workbench.coding.suggest import review_queue, suggest
 from workbench.config import load_settings
-from workbench.embed import FakeEmbedder
-from workbench.ingest import Ingestor
-from workbench.suggest import review_queue, suggest
+from workbench.corpus.ingest import Ingestor
 from workbench.users import User
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [link](javascript:x)"

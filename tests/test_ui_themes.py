@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from app_fixtures import app_at, build_home, fresh_copy
 
+from workbench.analysis.runs import list_runs
+from workbench.coding.review import confirm
+from workbench.coding.suggest import review_queue
 from workbench.config import load_settings
-from workbench.review import confirm
-from workbench.runs import list_runs
 from workbench.store import open_store
-from workbench.suggest import review_queue
 from workbench.ui.themes import NO_RUNS, cooccurrence
 from workbench.users import User
 
@@ -122,7 +122,7 @@ def test_cooccurrence_counts():
 
 def test_no_codings_says_where_to_confirm(home):
     store = open_store(load_settings(home=home, runs_dir=home / "runs"))
-    from workbench.review import list_codings, undo
+    from workbench.coding.review import list_codings, undo
 
     for _ in list_codings(store, status="confirmed"):
         undo(store, "alice")

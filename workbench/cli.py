@@ -12,13 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from workbench.codebook import DEFAULT_CODEBOOK
-from workbench.config import Settings, load_settings
+from workbench.analysis.topics import DEFAULT_CONFIG
+from workbench.coding.codebook import DEFAULT_CODEBOOK
+from workbench.config import PROJECT_ROOT, Settings, load_settings
 from workbench.errors import WorkbenchError
-from workbench.topics import DEFAULT_CONFIG
 from workbench.users import is_loopback
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = PROJECT_ROOT / "app.py"
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -33,7 +33,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from workbench.corpus import load_manifest
-    from workbench.ingest import Ingestor, IngestReport
+    from workbench.corpus.ingest import Ingestor, IngestReport
     from workbench.store import count_documents, open_store
 
     store = open_store(settings)
@@ -150,7 +150,7 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_redact_check(args: argparse.Namespace, settings: Settings) -> int:
     from workbench.corpus import collect_files, read_file
     from workbench.corpus.document import Skipped
-    from workbench.redact import load_redactor, redact_document
+    from workbench.privacy.redact import load_redactor, redact_document
 
     redactor = load_redactor(settings)
     files, skipped = collect_files(args.paths, settings.ingest_ignore)
@@ -183,14 +183,14 @@ def cmd_redact_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_originals_key(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.originals import new_key
+    from workbench.privacy.originals import new_key
 
     print(new_key())
     return 0
 
 
 def cmd_originals_show(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.originals import read_original
+    from workbench.privacy.originals import read_original
     from workbench.store import get_document, open_store, record_event
 
     store = open_store(settings)
@@ -204,15 +204,15 @@ def cmd_originals_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_model_fit(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.codebook import load_codebook
-    from workbench.embed import make_embedder
-    from workbench.gold import excerpt_labels, read_gold
-    from workbench.runs import fit_run
+    from workbench.analysis.embed import make_embedder
+    from workbench.analysis.runs import fit_run
+    from workbench.analysis.topics import TopicConfig
+    from workbench.coding.codebook import load_codebook
+    from workbench.coding.gold import excerpt_labels, read_gold
     from workbench.store import open_store
-    from workbench.topics import TopicConfig
 
     if args.if_none:
-        from workbench.runs import list_runs
+        from workbench.analysis.runs import list_runs
 
         if list_runs(settings.runs_dir):
             print(f"Runs already exist in {settings.runs_dir}; nothing fitted.", file=sys.stderr)
@@ -257,7 +257,7 @@ def _topic_table(record: dict) -> str:
 
 
 def cmd_model_list(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.runs import list_runs
+    from workbench.analysis.runs import list_runs
 
     runs = list_runs(settings.runs_dir)
     if args.json:
@@ -273,7 +273,7 @@ def cmd_model_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_model_show(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.runs import load_run
+    from workbench.analysis.runs import load_run
 
     run = load_run(settings.runs_dir, args.run)
     if args.json:
@@ -290,7 +290,7 @@ def cmd_model_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_model_compare(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.runs import compare_runs, load_run
+    from workbench.analysis.runs import compare_runs, load_run
 
     result = compare_runs(load_run(settings.runs_dir, args.run_a),
                           load_run(settings.runs_dir, args.run_b))
@@ -306,15 +306,15 @@ def cmd_model_compare(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _load_any_codebook(path: str):
-    from workbench.codebook import load_codebook
-    from workbench.qdc import load_qdc
+    from workbench.coding.codebook import load_codebook
+    from workbench.exchange.qdc import load_qdc
 
     return load_qdc(path) if path.lower().endswith(".qdc") else load_codebook(path)
 
 
 def _codebook_for(store):
     """The stored codebook; the default one is imported (and logged) if none is stored yet."""
-    from workbench.codebook import import_codebook, load_codebook, stored_codebook
+    from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
 
     codebook = stored_codebook(store)
     if not codebook.themes:
@@ -324,7 +324,7 @@ def _codebook_for(store):
 
 
 def cmd_codebook_import(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.codebook import import_codebook
+    from workbench.coding.codebook import import_codebook
     from workbench.store import open_store
 
     result = import_codebook(open_store(settings), _load_any_codebook(args.file), actor=args.actor)
@@ -336,8 +336,8 @@ def cmd_codebook_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_codebook_export(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.codebook import save_codebook, stored_codebook
-    from workbench.qdc import save_qdc
+    from workbench.coding.codebook import save_codebook, stored_codebook
+    from workbench.exchange.qdc import save_qdc
     from workbench.store import open_store
 
     codebook = stored_codebook(open_store(settings))
@@ -352,7 +352,7 @@ def cmd_codebook_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_codebook_list(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.codebook import stored_codebook
+    from workbench.coding.codebook import stored_codebook
     from workbench.store import open_store
 
     codebook = stored_codebook(open_store(settings), include_inactive=args.all)
@@ -369,14 +369,14 @@ def cmd_codebook_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.embed import make_embedder
-    from workbench.runs import embedding_cache, latest_run, load_run
+    from workbench.analysis.embed import make_embedder
+    from workbench.analysis.runs import embedding_cache, latest_run, load_run
+    from workbench.coding.suggest import suggest
     from workbench.store import open_store
-    from workbench.suggest import suggest
 
     store = open_store(settings)
     if args.if_none:
-        from workbench.suggest import latest_batch
+        from workbench.coding.suggest import latest_batch
 
         if latest_batch(store) is not None:
             print("Suggestions already exist; nothing done.", file=sys.stderr)
@@ -395,10 +395,10 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.embed import make_embedder
-    from workbench.evaluate import evaluate_folder, evaluate_gold
-    from workbench.gold import excerpt_labels, read_gold
-    from workbench.runs import embedding_cache
+    from workbench.analysis.embed import make_embedder
+    from workbench.analysis.runs import embedding_cache
+    from workbench.coding.evaluate import evaluate_folder, evaluate_gold
+    from workbench.coding.gold import excerpt_labels, read_gold
     from workbench.store import open_store
 
     embedder = make_embedder(args.embedder, settings.embedding_model)
@@ -423,9 +423,9 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.agreement import coding_agreement
-    from workbench.codebook import stored_codebook
-    from workbench.review import list_codings
+    from workbench.coding.agreement import coding_agreement
+    from workbench.coding.codebook import stored_codebook
+    from workbench.coding.review import list_codings
     from workbench.store import open_store
 
     store = open_store(settings)
@@ -458,7 +458,7 @@ EXPORT_FORMATS = ("csv", "xlsx", "docx", "html", "qdpx", "qdc", "jsonl", "matrix
 def _export_filter(args: argparse.Namespace):
     import datetime as dt
 
-    from workbench.export.rows import ExportFilter
+    from workbench.exchange.rows import ExportFilter
 
     def when(value: str | None) -> dt.datetime | None:
         if not value:
@@ -482,12 +482,12 @@ def _export_filter(args: argparse.Namespace):
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.codebook import stored_codebook
-    from workbench.export import report as report_export
-    from workbench.export import tabular
-    from workbench.export.qdpx import write_qdpx
-    from workbench.export.rows import coding_rows
-    from workbench.qdc import save_qdc
+    from workbench.coding.codebook import stored_codebook
+    from workbench.exchange import report as report_export
+    from workbench.exchange import tabular
+    from workbench.exchange.qdc import save_qdc
+    from workbench.exchange.qdpx import write_qdpx
+    from workbench.exchange.rows import coding_rows
     from workbench.store import open_store
 
     store = open_store(settings)
@@ -513,7 +513,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.export.qdpx import read_qdpx
+    from workbench.exchange.qdpx import read_qdpx
     from workbench.store import open_store
 
     if not args.file.lower().endswith(".qdpx"):

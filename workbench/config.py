@@ -14,6 +14,9 @@ from pathlib import Path
 
 from workbench.errors import ConfigError
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The source checkout: ``app.py``, ``models/`` and ``corpus/`` are found relative to it."""
+
 # No model or data is ever fetched from a hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

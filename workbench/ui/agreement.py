@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from workbench.agreement import coding_agreement
-from workbench.codebook import Codebook, stored_codebook
-from workbench.export.rows import theme_path
-from workbench.review import CodingView, list_codings
+from workbench.coding.agreement import coding_agreement
+from workbench.coding.codebook import Codebook, stored_codebook
+from workbench.coding.review import CodingView, list_codings
+from workbench.exchange.rows import theme_path
 from workbench.store import get_document
 from workbench.ui.state import require_user, store
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import streamlit as st
 
-from workbench import codebook as cb
-from workbench import qdc
+from workbench.analysis.runs import list_runs, load_run
+from workbench.coding import codebook as cb
 from workbench.errors import ConfigError, WorkbenchError
-from workbench.runs import list_runs, load_run
+from workbench.exchange import qdc
 from workbench.ui.state import require_user, settings, show_error, store
 from workbench.users import User
 

@@ -7,13 +7,13 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from workbench.codebook import stored_codebook
+from workbench.coding.codebook import stored_codebook
+from workbench.coding.review import list_codings
+from workbench.coding.suggest import review_queue
+from workbench.corpus.ingest import Ingestor, IngestReport
 from workbench.errors import WorkbenchError
-from workbench.ingest import Ingestor, IngestReport
-from workbench.redact import Redaction
-from workbench.review import list_codings
+from workbench.privacy.redact import Redaction
 from workbench.store import count_documents, get_document, list_documents
-from workbench.suggest import review_queue
 from workbench.ui.render import Span, highlighted_html, legend_html, theme_colours
 from workbench.ui.state import require_user, settings, show_error, store
 

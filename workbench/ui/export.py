@@ -9,14 +9,14 @@ from itertools import islice
 
 import streamlit as st
 
-from workbench.codebook import stored_codebook
+from workbench.coding.codebook import stored_codebook
+from workbench.coding.review import STATUSES, list_codings
 from workbench.errors import WorkbenchError
-from workbench.export.qdpx import write_qdpx
-from workbench.export.report import build_report, write_docx, write_html
-from workbench.export.rows import ExportFilter, coding_rows, theme_path
-from workbench.export.tabular import metadata_keys, write_csv, write_jsonl, write_matrix_csv, write_xlsx
-from workbench.qdc import codebook_to_qdc
-from workbench.review import STATUSES, list_codings
+from workbench.exchange.qdc import codebook_to_qdc
+from workbench.exchange.qdpx import write_qdpx
+from workbench.exchange.report import build_report, write_docx, write_html
+from workbench.exchange.rows import ExportFilter, coding_rows, theme_path
+from workbench.exchange.tabular import metadata_keys, write_csv, write_jsonl, write_matrix_csv, write_xlsx
 from workbench.store import list_documents
 from workbench.ui.state import require_user, settings, show_error, store
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from workbench.analysis.runs import list_runs
+from workbench.coding.review import list_codings
+from workbench.coding.suggest import latest_batch
 from workbench.errors import WorkbenchError
-from workbench.review import list_codings
-from workbench.runs import list_runs
 from workbench.store import corpus_stats
-from workbench.suggest import latest_batch
 from workbench.ui.state import current_user, embedder, page_link, settings, show_error, store
 
 
@@ -59,9 +59,9 @@ def page() -> None:
 
 def make_suggestions(actor: str) -> None:
     """Suggest themes for every excerpt with the stored codebook and the latest run."""
-    from workbench.codebook import import_codebook, load_codebook, stored_codebook
-    from workbench.runs import embedding_cache, latest_run
-    from workbench.suggest import suggest
+    from workbench.analysis.runs import embedding_cache, latest_run
+    from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+    from workbench.coding.suggest import suggest
 
     with st.status("Suggesting themes for every excerpt...", expanded=True) as status:
         try:

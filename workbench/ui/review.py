@@ -7,12 +7,12 @@ import html
 
 import streamlit as st
 
-from workbench import review
-from workbench.codebook import stored_codebook
+from workbench.analysis.runs import list_runs
+from workbench.coding import review
+from workbench.coding.codebook import stored_codebook
+from workbench.coding.suggest import QueueItem, latest_batch, review_queue
 from workbench.errors import Conflict, WorkbenchError
-from workbench.runs import list_runs
 from workbench.store import list_documents
-from workbench.suggest import QueueItem, latest_batch, review_queue
 from workbench.ui.state import require_user, settings, show_error, store
 from workbench.users import User
 

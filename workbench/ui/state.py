@@ -11,8 +11,8 @@ import os
 
 import streamlit as st
 
+from workbench.analysis.embed import Embedder, make_embedder
 from workbench.config import Settings, load_settings
-from workbench.embed import Embedder, make_embedder
 from workbench.store import Store, open_store
 from workbench.users import User, is_loopback
 

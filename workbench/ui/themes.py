@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from workbench.codebook import stored_codebook
+from workbench.analysis.runs import Run, fit_run, list_runs, load_run
+from workbench.analysis.topics import MODELS_DIR, TopicConfig
+from workbench.coding.codebook import stored_codebook
 from workbench.errors import WorkbenchError
-from workbench.export.rows import ExportFilter, coding_rows
-from workbench.runs import Run, fit_run, list_runs, load_run
+from workbench.exchange.rows import ExportFilter, coding_rows
 from workbench.store import count_excerpts, list_documents
-from workbench.topics import MODELS_DIR, TopicConfig
 from workbench.ui.state import embedder, require_user, settings, show_error, store
 
 PENDING_RUN = "themes_pending_run"

@@ -1,6 +1,6 @@
 """Tabular exports of codings: CSV, XLSX, a theme x document matrix, and JSON Lines.
 
-Every writer takes the rows of :func:`workbench.export.rows.coding_rows` and an output that is
+Every writer takes the rows of :func:`workbench.exchange.rows.coding_rows` and an output that is
 either a path (written to a temporary file in the same folder, then renamed, so a failed export
 leaves nothing half-written) or a binary file object (written as is).
 
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, BinaryIO, TypeVar
 from sqlalchemy import select
 
 from workbench.errors import WorkbenchError
-from workbench.export.rows import CodingRow, ExportFilter
+from workbench.exchange.rows import CodingRow, ExportFilter
 from workbench.store import Store
 from workbench.store.models import Document
 

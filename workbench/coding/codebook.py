@@ -12,10 +12,11 @@ from pathlib import Path
 
 import yaml
 
+from workbench.config import PROJECT_ROOT
 from workbench.errors import ConfigError, WorkbenchError
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-DEFAULT_CODEBOOK = Path(__file__).resolve().parent.parent / "corpus" / "codebooks" / "panel-themes.yaml"
+DEFAULT_CODEBOOK = PROJECT_ROOT / "corpus" / "codebooks" / "panel-themes.yaml"
 
 
 @dataclass

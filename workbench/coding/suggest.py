@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import select
 
-from workbench.codebook import Codebook
-from workbench.embed import Embedder, EmbeddingCache, embed_texts
+from workbench.analysis.embed import Embedder, EmbeddingCache, embed_texts
+from workbench.coding.codebook import Codebook
 from workbench.errors import WorkbenchError
-from workbench.redact import without_placeholders
+from workbench.privacy.redact import without_placeholders
 from workbench.store import Store, record_event
 from workbench.store.models import Coding, Excerpt, Suggestion
 
@@ -357,7 +357,7 @@ def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: Embeddi
 
     ``run`` (a saved topic run) adds topic evidence for excerpts it assigned.
     """
-    from workbench.runs import snapshot
+    from workbench.analysis.runs import snapshot
 
     if not codebook.codable:
         raise WorkbenchError("the codebook has no codable themes; import one with "

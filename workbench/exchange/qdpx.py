@@ -20,7 +20,7 @@ Position convention
 Layout
     ``<Users>`` holds every coder and memo author written, each with a GUID made from the name, so the
     same coder has the same GUID in every export. ``<CodeBook>`` is the stored codebook written exactly
-    as :mod:`workbench.qdc` writes it (same GUIDs, same ``Theme id:`` description layout), so a project
+    as :mod:`workbench.exchange.qdc` writes it (same GUIDs, same ``Theme id:`` description layout), so a project
     reads back into the same theme ids. Document metadata become ``<Variables>`` (``Integer`` when every
     value is a whole number, else ``Text``) plus a ``title`` variable for the document title. Each
     coding is one ``<PlainTextSelection>`` holding one ``<Coding>``; the coding's memo is the
@@ -59,14 +59,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 from xml.parsers import expat
 
-from workbench.codebook import Codebook, import_codebook, stored_codebook
+from workbench.coding.codebook import Codebook, import_codebook, stored_codebook
+from workbench.coding.review import code_span, document_memos, list_codings, memo_document
 from workbench.config import Settings, load_settings
 from workbench.corpus.archive import unsafe_member_name
 from workbench.corpus.document import Skipped, SourceDocument
 from workbench.corpus.text import decode, normalise
 from workbench.errors import ConfigError, UnreadableDocument, WorkbenchError
-from workbench.export.rows import CodingRow, ExportFilter, coding_rows
-from workbench.qdc import (
+from workbench.exchange.qdc import (
     GUID_NAMESPACE,
     ORIGIN,
     QDC_NAMESPACE,
@@ -74,13 +74,13 @@ from workbench.qdc import (
     codebook_to_qdc,
     theme_guid,
 )
-from workbench.redact import Redaction
-from workbench.review import code_span, document_memos, list_codings, memo_document
+from workbench.exchange.rows import CodingRow, ExportFilter, coding_rows
+from workbench.privacy.redact import Redaction
 from workbench.store import Store, find_by_sha256, get_document
 
 if TYPE_CHECKING:  # the ingest modules load spaCy: imported only when a project is read
-    from workbench.ingest import Ingestor
-    from workbench.segment import Segmenter
+    from workbench.corpus.ingest import Ingestor
+    from workbench.corpus.segment import Segmenter
 
 try:  # defusedxml refuses DTDs and entities; without it an expat pre-scan refuses them instead
     from defusedxml import DefusedXmlException
@@ -700,7 +700,7 @@ class _Importer:
             if existing is not None:
                 self.counts["existing_documents"] += 1
                 return existing.id
-        from workbench.ingest import IngestReport
+        from workbench.corpus.ingest import IngestReport
 
         report = IngestReport()
         document_id = self.ingestor.add(document, report)
@@ -758,7 +758,7 @@ def read_qdpx(store: Store, path_or_file: str | Path | BinaryIO | bytes, actor: 
     count the project records (projects from other tools are read as code points). Returns counts of
     documents added, existing documents reused, themes, codings and memos, and what was skipped.
     """
-    from workbench.ingest import Ingestor
+    from workbench.corpus.ingest import Ingestor
 
     _check_positions(positions, allow_none=True)
     settings = settings or load_settings()

@@ -22,19 +22,19 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.codebook import Codebook
-from workbench.config import Settings
-from workbench.embed import Embedder, EmbeddingCache, embed_texts
-from workbench.errors import NotFound
-from workbench.metrics import (
+from workbench.analysis.embed import Embedder, EmbeddingCache, embed_texts
+from workbench.analysis.metrics import (
     clustering_agreement,
     npmi_coherence,
     outlier_share,
     theme_scores,
     topic_diversity,
 )
+from workbench.analysis.topics import TopicConfig, TopicModeller
+from workbench.coding.codebook import Codebook
+from workbench.config import Settings
+from workbench.errors import NotFound
 from workbench.store import Store, list_documents, record_event
-from workbench.topics import TopicConfig, TopicModeller
 
 LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "sentence-transformers",
              "torch", "numpy", "spacy")

@@ -1,6 +1,6 @@
 """Readable reports of coded excerpts, grouped by theme in codebook order: DOCX and self-contained HTML.
 
-``build_report`` gathers the rows of :func:`workbench.export.rows.coding_rows` into a plain
+``build_report`` gathers the rows of :func:`workbench.exchange.rows.coding_rows` into a plain
 :class:`Report`; ``write_docx`` and ``write_html`` render it. Corpus text, titles, memos and coder
 names are untrusted: the HTML writer escapes every piece of text and forbids scripts and remote
 resources with a Content-Security-Policy; the DOCX writer only ever adds text runs.
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workbench.codebook import Codebook, stored_codebook
-from workbench.export.rows import CodingRow, ExportFilter, coding_rows, theme_path
+from workbench.coding.codebook import Codebook, stored_codebook
+from workbench.exchange.rows import CodingRow, ExportFilter, coding_rows, theme_path
 from workbench.store import Store
 
 Output = str | os.PathLike[str] | BinaryIO

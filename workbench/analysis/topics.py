@@ -2,7 +2,7 @@
 
 ``TopicModeller`` follows scikit-learn's estimator contract: ``__init__`` stores settings,
 ``fit(texts, embeddings)`` returns self, learned state ends in ``_``. Saving, loading and
-comparing runs lives in :mod:`workbench.runs`.
+comparing runs lives in :mod:`workbench.analysis.runs`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.codebook import Codebook
-from workbench.embed import Embedder, EmbeddingCache, embed_texts
+from workbench.analysis.embed import Embedder, EmbeddingCache, embed_texts
+from workbench.coding.codebook import Codebook
+from workbench.config import PROJECT_ROOT
 from workbench.errors import ConfigError
-from workbench.redact import without_placeholders
+from workbench.privacy.redact import without_placeholders
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = PROJECT_ROOT / "models"
 DEFAULT_CONFIG = MODELS_DIR / "default.toml"
 
 # Review boilerplate and agency names: common to every review, so never a theme's words

@@ -18,11 +18,11 @@ from workbench.corpus import (
     read_bytes,
     read_file,
 )
+from workbench.corpus.segment import Segmenter
 from workbench.errors import UnreadableDocument
 from workbench.nlp import load_pipeline
-from workbench.originals import check_settings, save_original
-from workbench.redact import Redaction, Redactor, load_redactor, redact_document
-from workbench.segment import Segmenter
+from workbench.privacy.originals import check_settings, save_original
+from workbench.privacy.redact import Redaction, Redactor, load_redactor, redact_document
 from workbench.store import Store, add_document, find_by_sha256, record_event
 
 Progress = Callable[[int, int, str], None]

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from workbench.errors import ConfigError
-from workbench.redact import Redaction
+from workbench.privacy.redact import Redaction
 from workbench.store import list_documents
 
 

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from workbench.codebook import Codebook
-from workbench.embed import Embedder, EmbeddingCache
+from workbench.analysis.embed import Embedder, EmbeddingCache
+from workbench.analysis.metrics import theme_scores
+from workbench.coding.codebook import Codebook
+from workbench.coding.suggest import SuggestSettings, ThemeScorer
 from workbench.errors import WorkbenchError
-from workbench.metrics import theme_scores
-from workbench.suggest import SuggestSettings, ThemeScorer
 
 
 def predictions(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[object],
@@ -103,9 +103,9 @@ def learning_curve(
 def score_corpus(store, codebook: Codebook, embedder: Embedder, cache: EmbeddingCache | None,
                  settings: SuggestSettings, spacy_model: str = "en_core_web_sm", use_decisions: bool = False):
     """(excerpt ids, scores, scorer) for every stored excerpt."""
-    from workbench.embed import embed_texts
-    from workbench.runs import snapshot
-    from workbench.suggest import reviewer_decisions
+    from workbench.analysis.embed import embed_texts
+    from workbench.analysis.runs import snapshot
+    from workbench.coding.suggest import reviewer_decisions
 
     corpus = snapshot(store)
     embeddings, _ = embed_texts(corpus.texts, embedder, cache)
@@ -142,7 +142,7 @@ def evaluate_folder(folder, codebook: Codebook, embedder: Embedder, cache: Embed
     from pathlib import Path
 
     from workbench.config import load_settings
-    from workbench.ingest import Ingestor
+    from workbench.corpus.ingest import Ingestor
     from workbench.store import list_documents, open_store
 
     folder = Path(folder)

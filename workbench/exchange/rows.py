@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from workbench.codebook import Codebook, stored_codebook
+from workbench.coding.codebook import Codebook, stored_codebook
 from workbench.errors import WorkbenchError
 from workbench.store import Store
 from workbench.store.models import Coding, Document

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from workbench.codebook import ID_PATTERN, Codebook, Theme
+from workbench.coding.codebook import ID_PATTERN, Codebook, Theme
 from workbench.errors import ConfigError
 
 try:  # defusedxml refuses DTDs and entities; without it a stdlib pre-scan refuses them instead
