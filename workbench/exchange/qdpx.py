@@ -21,11 +21,11 @@ Layout
     ``<Users>`` holds every coder and memo author written, each with a GUID made from the name, so the
     same coder has the same GUID in every export. ``<CodeBook>`` is the stored codebook written exactly
     as :mod:`workbench.exchange.qdc` writes it (same GUIDs, same ``Theme id:`` description layout), so a
-    project reads back into the same theme ids. Document metadata become ``<Variables>`` (``Integer`` when every
-    value is a whole number, else ``Text``) plus a ``title`` variable for the document title. Each
-    coding is one ``<PlainTextSelection>`` holding one ``<Coding>``; the coding's memo is the
-    selection's ``<Description>``, where QDA tools keep a comment on a coded segment. Document memos
-    are ``<Note>`` elements in the project's ``<Notes>``, referenced by ``<NoteRef>`` from their source.
+    project reads back into the same theme ids. Document metadata become ``<Variables>`` (``Integer``
+    when every value is a whole number, else ``Text``) plus a ``title`` variable for the document title.
+    Each coding is one ``<PlainTextSelection>`` holding one ``<Coding>``; the coding's memo is the
+    selection's ``<Description>``, where QDA tools keep a comment on a coded segment. Document memos are
+    ``<Note>`` elements in the project's ``<Notes>``, referenced by ``<NoteRef>`` from their source.
 
 Reading
     :func:`read_qdpx` reads its own projects back exactly, and other tools' text sources too: a
