@@ -30,7 +30,8 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbench.coding.codebook import import_codebook, load_codebook  # noqa: E402
+from workbench.coding.codebook import load_codebook  # noqa: E402
+from workbench.coding.themes import import_codebook  # noqa: E402
 from workbench.config import load_settings  # noqa: E402
 from workbench.exchange.rows import coding_rows  # noqa: E402
 from workbench.exchange.tabular import (  # noqa: E402

@@ -29,14 +29,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbench.analysis.embed import embed_texts, make_embedder  # noqa: E402
+from workbench.analysis.embed import (  # noqa: E402
+    embed_texts,
+    embedding_cache,  # noqa: E402
+    make_embedder,
+)
 from workbench.analysis.metrics import (  # noqa: E402
     clustering_agreement,
     npmi_coherence,
     outlier_share,
     topic_diversity,
 )
-from workbench.analysis.runs import embedding_cache  # noqa: E402
 from workbench.analysis.topics import (  # noqa: E402
     DEFAULT_CONFIG,
     TopicConfig,

@@ -9,11 +9,12 @@ import streamlit as st
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from workbench.analysis.embed import FakeEmbedder
-from workbench.analysis.runs import embedding_cache, fit_run, load_run
+from workbench.analysis.embed import FakeEmbedder, embedding_cache
+from workbench.analysis.runs import fit_run, load_run
 from workbench.analysis.topics import MODELS_DIR, TopicConfig
-from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.codebook import load_codebook
 from workbench.coding.suggest import suggest
+from workbench.coding.themes import import_codebook, stored_codebook
 from workbench.config import load_settings
 from workbench.corpus import load_manifest
 from workbench.corpus.ingest import Ingestor

@@ -6,8 +6,9 @@ import json
 
 from conftest import ROOT
 
-from workbench.coding.codebook import import_codebook, load_codebook
+from workbench.coding.codebook import load_codebook
 from workbench.coding.review import code_span, set_status
+from workbench.coding.themes import import_codebook
 from workbench.corpus import load_manifest
 from workbench.corpus.ingest import Ingestor
 from workbench.privacy.redact import Redaction

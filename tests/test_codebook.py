@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.coding.codebook import (
-    Theme,
+from workbench.coding.codebook import Theme, load_codebook, save_codebook
+from workbench.coding.review import code_span, list_codings
+from workbench.coding.themes import (
     create_theme,
     edit_theme,
     import_codebook,
-    load_codebook,
     merge_themes,
     rename_theme,
     retire_theme,
-    save_codebook,
     split_theme,
     stored_codebook,
 )
-from workbench.coding.review import code_span, list_codings
 from workbench.corpus.ingest import Ingestor
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.store import list_events
@@ -109,7 +107,7 @@ def test_split_moves_chosen_codings_and_retires_the_original(stored):
 def test_promote_an_emergent_topic(stored):
     from types import SimpleNamespace
 
-    from workbench.coding.codebook import promote_topic
+    from workbench.coding.themes import promote_topic
 
     run = SimpleNamespace(run_id="r1", topics=[
         {"id": -1, "words": []},

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from export_fixtures import coded_store
 
-from workbench.coding.codebook import Codebook, Theme, edit_theme, import_codebook, stored_codebook
+from workbench.coding.codebook import Codebook, Theme
 from workbench.coding.review import code_span, document_memos, list_codings, memo_document, write_memo
+from workbench.coding.themes import edit_theme, import_codebook, stored_codebook
 from workbench.config import load_settings
 from workbench.corpus.ingest import Ingestor
 from workbench.corpus.text import normalise

@@ -14,8 +14,9 @@ import pytest
 from export_fixtures import MINI, coded_store
 from sqlalchemy import distinct, func, select
 
-from workbench.coding.codebook import import_codebook, load_codebook
+from workbench.coding.codebook import load_codebook
 from workbench.coding.review import code_span, write_memo
+from workbench.coding.themes import import_codebook
 from workbench.corpus.ingest import Ingestor
 from workbench.exchange import report as report_module
 from workbench.exchange.report import (

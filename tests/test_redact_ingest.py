@@ -238,7 +238,8 @@ def _read_mini(settings):
 
 
 def test_an_imported_project_lines_up_with_the_redacted_text(store, settings, segmenter, tmp_path) -> None:
-    from workbench.coding.codebook import import_codebook, load_codebook
+    from workbench.coding.codebook import load_codebook
+    from workbench.coding.themes import import_codebook
     from workbench.exchange.qdpx import read_qdpx, write_qdpx
 
     plain_settings = replace(load_settings(home=tmp_path / "plain"), redact=False)

@@ -16,13 +16,14 @@ from conftest import ROOT
 from google.protobuf import text_format
 from sqlalchemy import MetaData, select
 
-from workbench.analysis.embed import FakeEmbedder
-from workbench.analysis.runs import embedding_cache, fit_run, load_run
+from workbench.analysis.embed import FakeEmbedder, embedding_cache
+from workbench.analysis.runs import fit_run, load_run
 from workbench.analysis.topics import MODELS_DIR, TopicConfig
 from workbench.cli import EXPORT_FORMATS, main
-from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+from workbench.coding.codebook import load_codebook
 from workbench.coding.review import code_span, confirm
 from workbench.coding.suggest import review_queue, suggest
+from workbench.coding.themes import import_codebook, stored_codebook
 from workbench.config import load_settings
 from workbench.corpus import load_manifest
 from workbench.corpus.ingest import Ingestor

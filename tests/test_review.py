@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.coding.codebook import Codebook, Theme, import_codebook
+from workbench.coding.codebook import Codebook, Theme
 from workbench.coding.review import (
     adjust_span,
     code_span,
@@ -18,6 +18,7 @@ from workbench.coding.review import (
     undo,
     write_memo,
 )
+from workbench.coding.themes import import_codebook
 from workbench.corpus.ingest import Ingestor
 from workbench.errors import Conflict, NotFound, WorkbenchError
 from workbench.store import list_events

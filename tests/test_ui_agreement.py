@@ -8,8 +8,8 @@ import pytest
 import streamlit as st
 from app_fixtures import app_at, build_home, fresh_copy, home_store
 
-from workbench.coding.codebook import stored_codebook
 from workbench.coding.review import code_span
+from workbench.coding.themes import stored_codebook
 from workbench.config import load_settings
 from workbench.corpus.ingest import Ingestor
 from workbench.exchange.rows import theme_path

@@ -10,8 +10,9 @@ from app_fixtures import app_at, build_home, use_home
 
 from workbench.analysis.runs import latest_run
 from workbench.coding import review
-from workbench.coding.codebook import Codebook, Theme, stored_codebook
+from workbench.coding.codebook import Codebook, Theme
 from workbench.coding.suggest import review_queue
+from workbench.coding.themes import stored_codebook
 from workbench.config import load_settings
 from workbench.exchange.qdc import codebook_to_qdc
 from workbench.store import open_store

@@ -10,8 +10,8 @@ from app_fixtures import app_at, build_home, home_store, use_home
 
 from workbench.analysis.embed import FakeEmbedder
 from workbench.coding import review
-from workbench.coding.codebook import stored_codebook
 from workbench.coding.suggest import review_queue, suggest
+from workbench.coding.themes import stored_codebook
 from workbench.config import load_settings
 from workbench.corpus.ingest import Ingestor
 from workbench.users import User

@@ -314,7 +314,8 @@ def _load_any_codebook(path: str):
 
 def _codebook_for(store):
     """The stored codebook; the default one is imported (and logged) if none is stored yet."""
-    from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+    from workbench.coding.codebook import load_codebook
+    from workbench.coding.themes import import_codebook, stored_codebook
 
     codebook = stored_codebook(store)
     if not codebook.themes:
@@ -324,7 +325,7 @@ def _codebook_for(store):
 
 
 def cmd_codebook_import(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.coding.codebook import import_codebook
+    from workbench.coding.themes import import_codebook
     from workbench.store import open_store
 
     result = import_codebook(open_store(settings), _load_any_codebook(args.file), actor=args.actor)
@@ -336,7 +337,8 @@ def cmd_codebook_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_codebook_export(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.coding.codebook import save_codebook, stored_codebook
+    from workbench.coding.codebook import save_codebook
+    from workbench.coding.themes import stored_codebook
     from workbench.exchange.qdc import save_qdc
     from workbench.store import open_store
 
@@ -352,7 +354,7 @@ def cmd_codebook_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_codebook_list(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.coding.codebook import stored_codebook
+    from workbench.coding.themes import stored_codebook
     from workbench.store import open_store
 
     codebook = stored_codebook(open_store(settings), include_inactive=args.all)
@@ -369,8 +371,8 @@ def cmd_codebook_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.analysis.embed import make_embedder
-    from workbench.analysis.runs import embedding_cache, latest_run, load_run
+    from workbench.analysis.embed import embedding_cache, make_embedder
+    from workbench.analysis.runs import latest_run, load_run
     from workbench.coding.suggest import suggest
     from workbench.store import open_store
 
@@ -395,8 +397,7 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.analysis.embed import make_embedder
-    from workbench.analysis.runs import embedding_cache
+    from workbench.analysis.embed import embedding_cache, make_embedder
     from workbench.coding.evaluate import evaluate_folder, evaluate_gold
     from workbench.coding.gold import excerpt_labels, read_gold
     from workbench.store import open_store
@@ -424,8 +425,8 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_agreement(args: argparse.Namespace, settings: Settings) -> int:
     from workbench.coding.agreement import coding_agreement
-    from workbench.coding.codebook import stored_codebook
     from workbench.coding.review import list_codings
+    from workbench.coding.themes import stored_codebook
     from workbench.store import open_store
 
     store = open_store(settings)
@@ -482,7 +483,7 @@ def _export_filter(args: argparse.Namespace):
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from workbench.coding.codebook import stored_codebook
+    from workbench.coding.themes import stored_codebook
     from workbench.exchange import report as report_export
     from workbench.exchange import tabular
     from workbench.exchange.qdc import save_qdc

@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from workbench.config import Settings
 from workbench.errors import ConfigError
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -221,3 +222,8 @@ def embed_texts(
     if not keys:
         return np.zeros((0, embedder.dimension), dtype=np.float32), stats
     return np.vstack([known[k] for k in keys]).astype(np.float32), stats
+
+
+def embedding_cache(settings: Settings) -> EmbeddingCache:
+    """The home's embedding cache (``HOME/cache/embeddings.sqlite``)."""
+    return EmbeddingCache(settings.home / "cache" / "embeddings.sqlite")

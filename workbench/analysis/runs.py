@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.analysis.embed import Embedder, EmbeddingCache, embed_texts
+from workbench.analysis.embed import Embedder, embed_texts, embedding_cache
 from workbench.analysis.metrics import (
     clustering_agreement,
     npmi_coherence,
@@ -39,10 +39,6 @@ from workbench.store import Store, list_documents, record_event
 LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "sentence-transformers",
              "torch", "numpy", "spacy")
 Say = Callable[[str], None]
-
-
-def embedding_cache(settings: Settings) -> EmbeddingCache:
-    return EmbeddingCache(settings.home / "cache" / "embeddings.sqlite")
 
 
 def library_versions() -> dict[str, str]:

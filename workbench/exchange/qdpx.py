@@ -59,8 +59,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 from xml.parsers import expat
 
-from workbench.coding.codebook import Codebook, import_codebook, stored_codebook
+from workbench.coding.codebook import Codebook
 from workbench.coding.review import code_span, document_memos, list_codings, memo_document
+from workbench.coding.themes import import_codebook, stored_codebook
 from workbench.config import Settings, load_settings
 from workbench.corpus.archive import unsafe_member_name
 from workbench.corpus.document import Skipped, SourceDocument

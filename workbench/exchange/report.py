@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workbench.coding.codebook import Codebook, stored_codebook
+from workbench.coding.codebook import Codebook
+from workbench.coding.themes import stored_codebook
 from workbench.exchange.rows import CodingRow, ExportFilter, coding_rows, theme_path
 from workbench.store import Store
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from workbench.coding.codebook import Codebook, stored_codebook
+from workbench.coding.codebook import Codebook
+from workbench.coding.themes import stored_codebook
 from workbench.errors import WorkbenchError
 from workbench.store import Store
 from workbench.store.models import Coding, Document

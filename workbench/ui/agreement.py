@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from workbench.coding.agreement import coding_agreement
-from workbench.coding.codebook import Codebook, stored_codebook
+from workbench.coding.codebook import Codebook
 from workbench.coding.review import CodingView, list_codings
+from workbench.coding.themes import stored_codebook
 from workbench.exchange.rows import theme_path
 from workbench.store import get_document
 from workbench.ui.state import require_user, store

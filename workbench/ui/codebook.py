@@ -12,6 +12,7 @@ import streamlit as st
 
 from workbench.analysis.runs import list_runs, load_run
 from workbench.coding import codebook as cb
+from workbench.coding import themes
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.exchange import qdc
 from workbench.ui.state import require_user, settings, show_error, store
@@ -33,7 +34,7 @@ def import_codebook_file(name: str, data: bytes, actor: str) -> dict:
             book = cb.load_codebook(path)
     else:
         raise ConfigError(f"{name}: choose a .yaml, .yml or .qdc codebook file")
-    return cb.import_codebook(store(), book, actor=actor)
+    return themes.import_codebook(store(), book, actor=actor)
 
 
 def export_yaml(book: cb.Codebook) -> bytes:
@@ -96,12 +97,12 @@ def _edit(book: cb.Codebook, user: User, off: bool) -> None:
     if saved:
         def save() -> None:
             if name.strip() != theme.name:
-                cb.rename_theme(store(), theme_id, name, user.name)
-            cb.edit_theme(store(), theme_id, user.name, description=description.strip(),
+                themes.rename_theme(store(), theme_id, name, user.name)
+            themes.edit_theme(store(), theme_id, user.name, description=description.strip(),
                           colour=colour.strip(), **{k: _lines(v) for k, v in lists.items()})
         _act(save, f"Saved theme {theme_id}.")
     if st.button("Retire this theme", key="codebook_retire", disabled=off):
-        _act(lambda: cb.retire_theme(store(), theme_id, user.name),
+        _act(lambda: themes.retire_theme(store(), theme_id, user.name),
              f"Retired {theme_id}: it is no longer offered; its codings stay.")
 
 
@@ -122,7 +123,7 @@ def _create(book: cb.Codebook, user: User, off: bool) -> None:
         if not theme.name:
             st.error("A new theme needs a name.")
             return
-        _act(lambda: cb.create_theme(store(), theme, user.name), f"Created theme {theme.id}.")
+        _act(lambda: themes.create_theme(store(), theme, user.name), f"Created theme {theme.id}.")
 
 
 def _merge(book: cb.Codebook, user: User, off: bool) -> None:
@@ -134,7 +135,7 @@ def _merge(book: cb.Codebook, user: User, off: bool) -> None:
         if not sources:
             st.error("Choose the themes to merge first.")
             return
-        _act(lambda: cb.merge_themes(store(), sources, target, user.name),
+        _act(lambda: themes.merge_themes(store(), sources, target, user.name),
              lambda moved: f"Merged {', '.join(sources)} into {target}: {moved} codings moved.")
 
 
@@ -156,7 +157,7 @@ def _split(book: cb.Codebook, user: User, off: bool) -> None:
         if not parts:
             st.error("Give at least one new theme, as 'id | name'.")
             return
-        _act(lambda: cb.split_theme(store(), theme_id, parts, {}, user.name),
+        _act(lambda: themes.split_theme(store(), theme_id, parts, {}, user.name),
              f"Split {theme_id} into {', '.join(p.id for p in parts)}.")
 
 
@@ -185,7 +186,7 @@ def _promote(user: User, off: bool) -> None:
         name = st.text_input("New theme name", key="codebook_promote_name", disabled=off)
         promoted = st.form_submit_button("Promote", key="codebook_promote", disabled=off)
     if promoted:
-        _act(lambda: cb.promote_topic(store(), run, topic_id, theme_id.strip(), name.strip(), user.name),
+        _act(lambda: themes.promote_topic(store(), run, topic_id, theme_id.strip(), name.strip(), user.name),
              f"Promoted topic {topic_id} of {run_id} to theme {theme_id.strip()}.")
 
 
@@ -216,7 +217,7 @@ def page() -> None:
     if off:
         st.caption(f"You are signed in as a viewer ({user.name}): you can read the codebook but not "
                    "change it.")
-    book = cb.stored_codebook(store())
+    book = themes.stored_codebook(store())
     if not book.themes:
         st.info("No themes yet: import a codebook below or with `workbench codebook import`.")
     else:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from workbench.coding.codebook import stored_codebook
 from workbench.coding.review import list_codings
 from workbench.coding.suggest import review_queue
+from workbench.coding.themes import stored_codebook
 from workbench.corpus.ingest import Ingestor, IngestReport
 from workbench.errors import WorkbenchError
 from workbench.privacy.redact import Redaction

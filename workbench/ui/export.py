@@ -9,8 +9,8 @@ from itertools import islice
 
 import streamlit as st
 
-from workbench.coding.codebook import stored_codebook
 from workbench.coding.review import STATUSES, list_codings
+from workbench.coding.themes import stored_codebook
 from workbench.errors import WorkbenchError
 from workbench.exchange.qdc import codebook_to_qdc
 from workbench.exchange.qdpx import write_qdpx

@@ -59,9 +59,11 @@ def page() -> None:
 
 def make_suggestions(actor: str) -> None:
     """Suggest themes for every excerpt with the stored codebook and the latest run."""
-    from workbench.analysis.runs import embedding_cache, latest_run
-    from workbench.coding.codebook import import_codebook, load_codebook, stored_codebook
+    from workbench.analysis.embed import embedding_cache
+    from workbench.analysis.runs import latest_run
+    from workbench.coding.codebook import load_codebook
     from workbench.coding.suggest import suggest
+    from workbench.coding.themes import import_codebook, stored_codebook
 
     with st.status("Suggesting themes for every excerpt...", expanded=True) as status:
         try:

@@ -9,8 +9,8 @@ import streamlit as st
 
 from workbench.analysis.runs import list_runs
 from workbench.coding import review
-from workbench.coding.codebook import stored_codebook
 from workbench.coding.suggest import QueueItem, latest_batch, review_queue
+from workbench.coding.themes import stored_codebook
 from workbench.errors import Conflict, WorkbenchError
 from workbench.store import list_documents
 from workbench.ui.state import require_user, settings, show_error, store

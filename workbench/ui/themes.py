@@ -12,7 +12,7 @@ import streamlit as st
 
 from workbench.analysis.runs import Run, fit_run, list_runs, load_run
 from workbench.analysis.topics import MODELS_DIR, TopicConfig
-from workbench.coding.codebook import stored_codebook
+from workbench.coding.themes import stored_codebook
 from workbench.errors import WorkbenchError
 from workbench.exchange.rows import ExportFilter, coding_rows
 from workbench.store import count_excerpts, list_documents
