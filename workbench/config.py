@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, cast
 
 from workbench.errors import ConfigError
 
@@ -120,7 +121,9 @@ def _coerce(name: str, kind: type | str, value: object, origin: str) -> object:
         if "tuple" in kind_name:
             if isinstance(value, str):
                 return tuple(v.strip() for v in value.split(",") if v.strip())
-            return tuple(str(v) for v in value)  # type: ignore[union-attr]
+            if not isinstance(value, list | tuple):
+                raise TypeError(value)
+            return tuple(str(v) for v in value)
         if "Path" in kind_name:
             return Path(str(value)).expanduser()
         if kind_name == "bool":
@@ -131,9 +134,9 @@ def _coerce(name: str, kind: type | str, value: object, origin: str) -> object:
                 raise ValueError(word)
             return _BOOLEANS[word]
         if kind_name == "int":
-            return int(value)  # type: ignore[arg-type]
+            return int(cast(Any, value))
         if kind_name == "float":
-            return float(value)  # type: ignore[arg-type]
+            return float(cast(Any, value))
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(

@@ -152,9 +152,11 @@ def gold_metrics(excerpt_ids: list[int], modeller: TopicModeller,
         out.update({k: round(v, 4) for k, v in agreement.items()})
     if codebook is not None:
         topic_theme = {t.id: t.theme for t in modeller.topics_}
-        predicted = {e: {topic_theme[modeller.assignments_[i]]} - {None}
-                     for i, e in enumerate(excerpt_ids)}
-        gold = {e: gold_labels[e] for e in excerpt_ids if e in gold_labels}
+        predicted: dict[object, set[str]] = {}
+        for i, e in enumerate(excerpt_ids):
+            theme = topic_theme[modeller.assignments_[i]]
+            predicted[e] = {theme} if theme is not None else set()
+        gold: dict[object, set[str]] = {e: gold_labels[e] for e in excerpt_ids if e in gold_labels}
         scores = theme_scores(predicted, gold, [t.id for t in codebook.codable])
         out["theme_macro_f1"] = scores["macro_f1"]
         out["theme_scores"] = scores["per_theme"]

@@ -301,12 +301,12 @@ class TopicModeller:
         from umap import UMAP
 
         c = self.config
-        guided = self.codebook is not None and self.embedder is not None
-        seed_topics = ([t.seeds for t in self.codebook.codable if t.seeds]
-                       if guided and c.guidance.seed_topics else None)
-        zero_shot = ([f"{t.name}. {t.description}" for t in self.codebook.codable]
-                     if guided and c.guidance.zero_shot else None)
-        self.zero_shot_ids_ = [t.id for t in self.codebook.codable] if zero_shot else []
+        codable = self.codebook.codable if self.codebook is not None and self.embedder is not None else []
+        seed_topics = ([t.seeds for t in codable if t.seeds]
+                       if codable and c.guidance.seed_topics else None)
+        zero_shot = ([f"{t.name}. {t.description}" for t in codable]
+                     if codable and c.guidance.zero_shot else None)
+        self.zero_shot_ids_ = [t.id for t in codable] if zero_shot else []
         representation = (MaximalMarginalRelevance(diversity=c.topics.mmr_diversity,
                                                    top_n_words=c.topics.top_n_words)
                           if c.topics.representation == "mmr" and self.embedder else None)
@@ -387,19 +387,20 @@ class TopicModeller:
         sizes = {t: self.assignments_.count(t) for t in set(self.assignments_)}
         labels = dict(model.topic_labels_) if getattr(model, "topic_labels_", None) else {}
         zero_shot_labels = {}
-        if self.zero_shot_ids_ and model.custom_labels_ is None:
+        if self.zero_shot_ids_ and self.codebook is not None and model.custom_labels_ is None:
             names = {f"{t.name}. {t.description}": t.id for t in self.codebook.codable}
             for topic, label in labels.items():
                 if label in names:
                     zero_shot_labels[topic] = names[label]
-        ids, prototypes = ([], None)
+        ids: list[str] = []
+        prototypes: np.ndarray | None = None
         if self.codebook is not None and self.embedder is not None:
             ids, prototypes = theme_prototypes(self.codebook, self.embedder, self.cache)
         out = []
         for topic in sorted(sizes):
             words = self._representative_words(model, topic)
             theme, similarity = None, 0.0
-            if topic in zero_shot_labels:
+            if topic in zero_shot_labels and prototypes is not None:
                 theme = zero_shot_labels[topic]
                 similarity = float(prototypes[ids.index(theme)] @ self.centroids_[topic])
             elif topic >= 0 and prototypes is not None:

@@ -18,9 +18,9 @@ Ratings = Mapping[str, Mapping[object, int | None]]
 
 
 def _pairs(ratings: Ratings, a: str, b: str) -> list[tuple[int, int]]:
-    units = set(ratings[a]) & set(ratings[b])
-    return [(ratings[a][u], ratings[b][u]) for u in sorted(units, key=str)
-            if ratings[a][u] is not None and ratings[b][u] is not None]
+    units = sorted(set(ratings[a]) & set(ratings[b]), key=str)
+    pairs = [(ratings[a][u], ratings[b][u]) for u in units]
+    return [(x, y) for x, y in pairs if x is not None and y is not None]
 
 
 def percent_agreement(ratings: Ratings) -> float | None:
