@@ -25,8 +25,8 @@ def prepare(home: Path) -> None:
     """The test home, plus decisions by two coders so every page has something to show."""
     from app_fixtures import build_home
 
+    from workbench.coding.queue import review_queue
     from workbench.coding.review import confirm, reject
-    from workbench.coding.suggest import review_queue
     from workbench.config import load_settings
     from workbench.store import open_store
 

@@ -1,5 +1,6 @@
 """An app home for AppTests: the mini sample ingested, codebook imported, a topic run fitted and
-suggestions made with the fake embedder. Build it once per module with ``app_home``."""
+suggestions made with the fake embedder. ``build_home`` makes it; conftest's ``built_app_home``
+builds it once per session and ``app_home_copy`` gives each test a private copy."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from workbench.analysis.embed import FakeEmbedder, embedding_cache
-from workbench.analysis.runs import fit_run, load_run
+from workbench.analysis.runs import fit_run
 from workbench.analysis.topics import MODELS_DIR, TopicConfig
 from workbench.coding.codebook import load_codebook
 from workbench.coding.suggest import suggest
@@ -31,10 +32,10 @@ def build_home(home: Path) -> Path:
     store = open_store(settings)
     Ingestor(store, settings, manifest=load_manifest(MINI / "manifest.csv")).ingest_paths([MINI])
     import_codebook(store, load_codebook(), actor="admin")
-    record = fit_run(store, settings, TopicConfig.from_toml(MODELS_DIR / "fast.toml"), FakeEmbedder(),
+    run = fit_run(store, settings, TopicConfig.from_toml(MODELS_DIR / "fast.toml"), FakeEmbedder(),
                      codebook=load_codebook())
     suggest(store, stored_codebook(store), FakeEmbedder(), cache=embedding_cache(settings),
-            run=load_run(settings.runs_dir, record["run_id"]))
+            run=run)
     store.close()
     return home
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import uuid
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,46 @@ def store(settings: Settings):
 @pytest.fixture(scope="session")
 def segmenter() -> Segmenter:
     return Segmenter(load_pipeline("en_core_web_sm", sentences_only=True), max_tokens=200)
+
+
+# -- the built app home of the page tests ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def built_app_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini sample ingested, the codebook imported, a fast run fitted and suggestions made
+    (``app_fixtures.build_home``), once per session. Never changed: tests get copies."""
+    from app_fixtures import build_home
+
+    return build_home(tmp_path_factory.mktemp("app") / "home")
+
+
+@pytest.fixture(scope="module")
+def app_home_extras() -> Callable[[Path], None] | None:
+    """What a page-test module adds to the built home, once per module; override it in the module
+    (e.g. to confirm some suggestions). None: the built home as it is."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def module_app_home(built_app_home: Path, app_home_extras: Callable[[Path], None] | None,
+                    tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built home with the module's extras added to a copy (the built home itself without extras)."""
+    if app_home_extras is None:
+        return built_app_home
+    home = Path(shutil.copytree(built_app_home, tmp_path_factory.mktemp("app-extras") / "home"))
+    app_home_extras(home)
+    return home
+
+
+@pytest.fixture
+def app_home_copy(module_app_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private copy of the module's home with the app pointed at it: a test may change it freely."""
+    import streamlit as st
+    from app_fixtures import fresh_copy
+
+    yield fresh_copy(module_app_home, tmp_path, monkeypatch)
+    st.cache_resource.clear()
 
 
 # -- real files made in the tests -----------------------------------------------------------

@@ -6,10 +6,12 @@ import json
 import subprocess
 import sys
 
+import click
 import pytest
 from conftest import make_pdf
 
-from workbench.cli import build_parser, is_loopback, main
+from workbench.cli import cli, main
+from workbench.users import is_loopback
 
 
 def run(capsys, *argv):
@@ -77,6 +79,13 @@ def test_errors_are_one_clear_line(capsys, tmp_path):
     assert err == "error: no document with id 7; `workbench corpus stats` shows how many exist\n"
 
 
+def test_codebook_files_of_another_type_are_refused(capsys, tmp_path):
+    (tmp_path / "themes.txt").write_text("themes: []\n")
+    code, _, err = run(capsys, "codebook", "import", str(tmp_path / "themes.txt"), "--home", str(tmp_path))
+    assert code == 1
+    assert err == f"error: {tmp_path / 'themes.txt'}: choose a .yaml, .yml or .qdc codebook file\n"
+
+
 def test_serve_refuses_a_public_address_without_users(capsys, tmp_path):
     code, _, err = run(capsys, "serve", "--host", "0.0.0.0", "--home", str(tmp_path))
     assert code == 1
@@ -90,32 +99,58 @@ def test_loopback_detection():
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
 
 
-def _commands(parser, prefix=()):
-    for action in parser._subparsers._group_actions if parser._subparsers else []:
-        for name, sub in action.choices.items():
-            if sub._subparsers:
-                yield from _commands(sub, (*prefix, name))
-            else:
-                yield (*prefix, name), sub
-
-
-def test_every_command_has_help_with_an_example():
-    commands = dict(_commands(build_parser()))
-    assert {" ".join(c) for c in commands} >= {
-        "ingest", "corpus stats", "corpus show", "corpus list", "serve", "settings"}
-    for name, parser in commands.items():
-        text = parser.format_help()
-        assert "example:\n  workbench " in text or "workbench settings" in text \
-            or "=$(workbench " in text, name
-        assert "--home DIR" in text, name
+def commands(group=cli, prefix=()):
+    """Every command (not group) as (words after `workbench`, command)."""
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from commands(command, (*prefix, name))
+        else:
+            yield (*prefix, name), command
 
 
 def test_every_command_is_documented_in_the_readme():
     from conftest import ROOT
 
     readme = (ROOT / "README.md").read_text()
-    for name in dict(_commands(build_parser())):
-        assert f"workbench {' '.join(name)}" in readme, f"README does not show `{' '.join(name)}`"
+    names = [" ".join(name) for name, _ in commands()]
+    assert set(names) >= {"ingest", "corpus stats", "corpus show", "corpus list", "serve", "settings"}
+    for name in names:
+        assert f"workbench {name}" in readme, f"README does not show `{name}`"
+
+
+def test_usage_errors_exit_2_with_the_usage_on_stderr(capsys):
+    code, out, err = run(capsys, "corpus", "show", "twelve")
+    assert code == 2 and out == ""
+    assert err.startswith("Usage: workbench corpus show [OPTIONS] DOC_ID\n")
+    assert "Invalid value for 'DOC_ID': 'twelve' is not a valid integer." in err
+    code, _, err = run(capsys, "ingest")
+    assert code == 2 and "Missing argument 'PATH...'" in err
+    code, _, err = run(capsys, "model")
+    assert code == 2 and "fit" in err and "compare" in err  # a group alone shows its commands
+    code, _, err = run(capsys, "nonsense")
+    assert code == 2 and "No such command 'nonsense'" in err
+    code, _, err = run(capsys, "export", "--format", "pdf", "--out", "x.pdf")
+    assert code == 2 and "'pdf' is not one of 'csv', 'xlsx', 'docx'" in err
+
+
+def test_help_exits_0(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and out.startswith("Usage: workbench [OPTIONS] COMMAND [ARGS]...")
+    code, out, _ = run(capsys, "corpus", "-h")
+    assert code == 0 and "stats  Count documents and excerpts, by year and by review type." in out
+
+
+def test_home_on_a_group(capsys, tmp_path, folder):
+    home = str(tmp_path / "h")
+    run(capsys, "ingest", str(folder / "one.txt"), "--quiet", "--home", home)
+    _, out, _ = run(capsys, "corpus", "--home", home, "stats", "--json")
+    assert json.loads(out)["documents"] == 1
+
+
+def test_a_bad_where_is_one_clear_line(capsys, tmp_path):
+    code, _, err = run(capsys, "corpus", "list", "--where", "London", "--home", str(tmp_path))
+    assert code == 1
+    assert err == "error: --where 'London' must look like FIELD=VALUE, e.g. region=London\n"
 
 
 def test_console_script_runs(tmp_path):

@@ -17,7 +17,7 @@ from workbench.coding.themes import (
     stored_codebook,
 )
 from workbench.corpus.ingest import Ingestor
-from workbench.errors import ConfigError, WorkbenchError
+from workbench.errors import BadInput, Conflict, NotFound
 from workbench.store import list_events
 
 
@@ -32,10 +32,10 @@ def test_yaml_round_trip(tmp_path):
 def test_yaml_errors_name_file_and_theme(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("themes:\n  - id: Bad Id\n    name: x\n")
-    with pytest.raises(ConfigError, match=f"codebook {bad}: theme id 'Bad Id' must be lower-case"):
+    with pytest.raises(BadInput, match=f"codebook {bad}: theme id 'Bad Id' must be lower-case"):
         load_codebook(bad)
     bad.write_text("themes:\n  - id: a\n    name: A\n  - id: a\n    name: B\n")
-    with pytest.raises(ConfigError, match=f"codebook {bad}: theme id 'a' appears twice"):
+    with pytest.raises(BadInput, match=f"codebook {bad}: theme id 'a' appears twice"):
         load_codebook(bad)
 
 
@@ -69,9 +69,9 @@ def test_create_rename_edit_retire(stored):
     with stored.session() as s:
         assert [e.action for e in list_events(s, target="theme:online_harm")] == [
             "theme.create", "theme.rename", "theme.edit", "theme.retire"]
-    with pytest.raises(WorkbenchError, match="theme id 'cce' already exists; choose another id"):
+    with pytest.raises(Conflict, match="theme id 'cce' already exists; choose another id"):
         create_theme(stored, Theme("cce", "Again"), actor="admin")
-    with pytest.raises(ConfigError, match="cannot edit name; editable: "):
+    with pytest.raises(BadInput, match="cannot edit name; editable: "):
         edit_theme(stored, "cce", actor="admin", name="x")
 
 
@@ -86,7 +86,7 @@ def test_merge_moves_codings_to_the_survivor(stored):
     with stored.session() as s:
         [event] = list_events(s, action="theme.merge")
         assert event.payload == {"into": "neglect", "codings": [2]}
-    with pytest.raises(ConfigError, match="cannot merge theme 'neglect' into itself"):
+    with pytest.raises(BadInput, match="cannot merge theme 'neglect' into itself"):
         merge_themes(stored, ["neglect"], "neglect", actor="admin")
 
 
@@ -100,7 +100,7 @@ def test_split_moves_chosen_codings_and_retires_the_original(stored):
     assert "mental_health" not in themes and themes["psychosis"].parent == "family_context"
     assert {c.id: c.theme_id for c in list_codings(stored)} == {first.id: "perinatal_mh",
                                                                second.id: "mental_health"}
-    with pytest.raises(ConfigError, match="codings assigned to elsewhere, which are not among"):
+    with pytest.raises(BadInput, match="codings assigned to elsewhere, which are not among"):
         split_theme(stored, "cce", [Theme("a_part", "A")], {first.id: "elsewhere"}, actor="admin")
 
 
@@ -121,5 +121,5 @@ def test_promote_an_emergent_topic(stored):
     with stored.session() as s:
         [event] = list_events(s, target="theme:physical_care")
         assert event.payload["origin"] == "run:r1/topic:3"
-    with pytest.raises(ConfigError, match="run r1 has no topic -1; `workbench model show r1` lists"):
+    with pytest.raises(NotFound, match="run r1 has no topic -1; `workbench model show r1` lists"):
         promote_topic(stored, run, -1, "x_theme", "X", actor="alice")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench.config import Settings, load_settings
-from workbench.errors import ConfigError
+from workbench.errors import SettingsError
 
 
 def test_defaults(settings):
@@ -34,7 +34,7 @@ def test_home_from_environment(tmp_path, monkeypatch):
 
 def test_bad_values_name_the_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_MAX_FILE_MB", "lots")
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(SettingsError) as info:
         load_settings(home=tmp_path)
     assert str(info.value) == ("environment variable WORKBENCH_MAX_FILE_MB: setting "
                                "'max_file_mb' has value 'lots', which is not a valid float")
@@ -42,7 +42,7 @@ def test_bad_values_name_the_setting(tmp_path, monkeypatch):
 
 def test_unknown_toml_key_lists_the_known_ones(tmp_path):
     (tmp_path / "workbench.toml").write_text("max_file_size = 3\n")
-    with pytest.raises(ConfigError, match=r"workbench.toml: unknown setting 'max_file_size'; "
+    with pytest.raises(SettingsError, match=r"workbench.toml: unknown setting 'max_file_size'; "
                                           r"known settings: database_url, embedding_model, "):
         load_settings(home=tmp_path)
 

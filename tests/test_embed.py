@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from workbench.analysis.embed import Embedder, EmbeddingCache, FakeEmbedder, embed_texts, make_embedder
-from workbench.errors import ConfigError
+from workbench.errors import SettingsError
 
 
 class CountingEmbedder(FakeEmbedder):
@@ -71,7 +71,7 @@ def test_progress_is_reported():
 
 
 def test_unknown_embedder_kind():
-    with pytest.raises(ConfigError, match="unknown embedder 'bert'; use 'default' or 'fake'"):
+    with pytest.raises(SettingsError, match="unknown embedder 'bert'; use 'default' or 'fake'"):
         make_embedder("bert")
 
 

@@ -20,12 +20,11 @@ from workbench.coding.themes import edit_theme, import_codebook, stored_codebook
 from workbench.config import load_settings
 from workbench.corpus.ingest import Ingestor
 from workbench.corpus.text import normalise
-from workbench.errors import ConfigError
-from workbench.exchange import qdpx
+from workbench.errors import BadInput
+from workbench.exchange import safexml
 from workbench.exchange.qdc import GUID_NAMESPACE, theme_guid
 from workbench.exchange.qdpx import (
     PROJECT_NAMESPACE,
-    _canonical_map,
     codepoint_offset,
     read_qdpx,
     source_guid,
@@ -34,6 +33,7 @@ from workbench.exchange.qdpx import (
     variable_guid,
     write_qdpx,
 )
+from workbench.exchange.qdpx.offsets import canonical_map
 from workbench.exchange.rows import ExportFilter, coding_rows
 from workbench.store import list_documents, open_store
 
@@ -324,7 +324,7 @@ def test_codepoint_and_utf16_positions_differ_by_the_astral_characters(
               segmenter=segmenter)
     assert store_codings(other_store) == store_codings(store)
 
-    with pytest.raises(ConfigError, match="positions must be 'codepoints' or 'utf16', not 'bytes'"):
+    with pytest.raises(BadInput, match="positions must be 'codepoints' or 'utf16', not 'bytes'"):
         write_qdpx(store, tmp_path / "bad.qdpx", positions="bytes")  # type: ignore[arg-type]
 
 
@@ -458,7 +458,7 @@ def test_another_tools_project_imports_with_line_ends_mapped(store, settings, se
 def test_offsets_on_another_tools_text_map_to_the_canonical_text() -> None:
     raw = ("\n\n  Cafe\u0301 notes\t \r\nSecond\x0cpage\u2029Third\x07 line\u2028end 😀 "
            "e\u0301te\u0301 words.\r\n\r\n")
-    canonical, mapping = _canonical_map(raw)
+    canonical, mapping = canonical_map(raw)
     assert canonical == normalise(raw)
     assert canonical == "Café notes\nSecond\n\npage\n\nThird line\nend 😀 été words."
     for raw_word, word in (("Cafe\u0301", "Café"), ("notes", "notes"), ("Second", "Second"), ("page", "page"),
@@ -468,7 +468,7 @@ def test_offsets_on_another_tools_text_map_to_the_canonical_text() -> None:
         assert canonical[mapping(start):mapping(start + len(raw_word))] == word
     assert mapping(0) == 0 and mapping(len(raw)) == len(canonical)
     same = "Already canonical 😀 text."
-    assert _canonical_map(same)[1](5) == 5
+    assert canonical_map(same)[1](5) == 5
 
 
 def test_a_source_outside_the_archive_is_skipped(store, settings, segmenter) -> None:
@@ -524,7 +524,7 @@ def assert_nothing_imported(store) -> None:
                                     "C:/evil.txt"])
 def test_path_traversal_is_rejected(store, settings, tmp_path: Path, member: str) -> None:
     path = write_zip(tmp_path / "evil.qdpx", {"project.qde": MINIMAL, member: b"x"})
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         read_qdpx(store, path, actor="importer", settings=settings)
     assert str(caught.value) == (
         f"{path}: unsafe path {member!r} in the archive (path traversal); nothing was imported. "
@@ -539,7 +539,7 @@ def test_symbolic_link_is_rejected(store, settings, tmp_path: Path) -> None:
         link = zipfile.ZipInfo("sources/a.txt")
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         archive.writestr(link, "/etc/passwd")
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         read_qdpx(store, path, actor="importer", settings=settings)
     assert str(caught.value) == (
         f"{path}: the archive holds a symbolic link 'sources/a.txt'; nothing was imported. "
@@ -552,7 +552,7 @@ def test_bomb_like_expansion_is_rejected(store, settings, tmp_path: Path) -> Non
         info = archive.getinfo("sources/big.txt")
     ratio = info.file_size / info.compress_size
     assert ratio > 100
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         read_qdpx(store, path, actor="importer", settings=settings)
     assert str(caught.value) == (
         f"{path}: 'sources/big.txt' expands {ratio:.0f}x (limit 100x, WORKBENCH_MAX_COMPRESSION_RATIO); "
@@ -564,12 +564,12 @@ def test_too_large_an_archive_or_too_many_files_is_rejected(store, tmp_path: Pat
     small = load_settings(home=tmp_path / "small", max_archive_mb=1)
     noise = os.urandom(2 << 20)  # incompressible: too large, not bomb-like
     path = write_zip(tmp_path / "large.qdpx", {"project.qde": MINIMAL, "sources/a.txt": noise})
-    with pytest.raises(ConfigError, match=r"expands to 2\.1 MB .* too large \(WORKBENCH_MAX_ARCHIVE_MB\)"):
+    with pytest.raises(BadInput, match=r"expands to 2\.1 MB .* too large \(WORKBENCH_MAX_ARCHIVE_MB\)"):
         read_qdpx(store, path, actor="importer", settings=small)
     few = load_settings(home=tmp_path / "few", max_archive_members=2)
     members = {"project.qde": MINIMAL, "sources/a.txt": b"a", "sources/b.txt": b"b"}
     path = write_zip(tmp_path / "many.qdpx", members)
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         read_qdpx(store, path, actor="importer", settings=few)
     assert str(caught.value) == (
         f"{path}: 3 files in the archive, more than the limit of 2 (WORKBENCH_MAX_ARCHIVE_MEMBERS); nothing "
@@ -581,9 +581,9 @@ def test_too_large_an_archive_or_too_many_files_is_rejected(store, tmp_path: Pat
 def test_doctype_and_entities_are_refused(store, settings, tmp_path: Path, monkeypatch, qde: bytes,
                                           defused: bool) -> None:
     if not defused:  # as without defusedxml installed
-        monkeypatch.setattr(qdpx, "_defused_fromstring", None)
+        monkeypatch.setattr(safexml, "_defused_fromstring", None)
     path = write_zip(tmp_path / "entities.qdpx", {"project.qde": qde})
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         read_qdpx(store, path, actor="importer", settings=settings)
     assert str(caught.value) == (
         f"{path}: project.qde has a DOCTYPE declaration, which REFI-QDA projects never contain; "
@@ -611,10 +611,10 @@ def test_files_that_are_not_projects(store, settings, tmp_path: Path) -> None:
             path.write_text("just some notes\n")
         else:
             write_zip(path, members)
-        with pytest.raises(ConfigError) as caught:
+        with pytest.raises(BadInput) as caught:
             read_qdpx(store, path, actor="importer", settings=settings)
         assert str(caught.value) == f"{path}: {message}"
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         read_qdpx(store, tmp_path / "missing.qdpx", actor="importer", settings=settings)
     missing = tmp_path / "missing.qdpx"
     assert str(caught.value) == f"{missing}: cannot read (No such file or directory); check the path"
@@ -628,13 +628,13 @@ def test_a_failed_export_leaves_the_old_file_untouched(coded, tmp_path: Path) ->
     target = tmp_path / "review.qdpx"
     target.write_bytes(b"previous export")
     edit_theme(coded, "sudi", "admin", colour="blue")
-    with pytest.raises(ConfigError, match="theme 'sudi' has colour 'blue'"):
+    with pytest.raises(BadInput, match="theme 'sudi' has colour 'blue'"):
         write_qdpx(coded, target)
     assert target.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["review.qdpx"]
 
     missing = tmp_path / "missing" / "review.qdpx"
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         write_qdpx(coded, missing)
     assert str(caught.value) == (f"project {missing}: cannot write (No such file or directory); check that "
                                  f"the folder {missing.parent} exists and is writable")

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from workbench.coding.codebook import load_codebook
+from workbench.coding.codebook import load_codebook, theme_path
 from workbench.coding.review import code_span
 from workbench.coding.themes import import_codebook, stored_codebook
 from workbench.corpus.ingest import Ingestor
 from workbench.errors import WorkbenchError
-from workbench.exchange.rows import CodingRow, ExportFilter, coding_rows, theme_path
+from workbench.exchange.rows import CodingRow, ExportFilter, coding_rows
 from workbench.exchange.tabular import (
     BOM,
     COLUMNS,

@@ -148,3 +148,64 @@ def test_manifest_without_file_column(tmp_path):
         load_manifest(path)
     assert str(info.value) == (f"manifest {path}: no 'file' column (found name, year); add a "
                                "column named file with each document's file name")
+
+
+# -- a folder's own manifest --------------------------------------------------------------------
+
+
+def _metadata_by_source(store) -> dict[str, dict[str, object]]:
+    with store.session() as s:
+        return {d.source_name: d.meta for d in list_documents(s)}
+
+
+def test_a_folders_own_manifest_is_used_when_none_is_given(store, settings, tmp_path):
+    from dataclasses import replace
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "a.txt").write_text("A fictional review of a home visit.")
+    (first / "manifest.yaml").write_text("a.txt:\n  region: Wessex\nb.txt:\n  region: Wessex\n")
+    (second / "b.txt").write_text("Another fictional review about school attendance.")
+    (second / "manifest.csv").write_text("file,region,year\nb.txt,Mercia,2021\n")
+    (second / "manifest.yml").write_text("b.txt:\n  region: Ignored\n")  # .csv comes first
+    (tmp_path / "c.txt").write_text("A loose fictional briefing on missing episodes.")
+    report = Ingestor(store, replace(settings, redact=False)).ingest_paths(
+        [first, second, tmp_path / "c.txt"])
+    assert report.documents_added == 3 and report.skipped == []  # manifests are not documents
+    assert _metadata_by_source(store) == {"a.txt": {"region": "Wessex"},
+                                          "b.txt": {"region": "Mercia", "year": 2021}, "c.txt": {}}
+
+
+def test_a_given_manifest_replaces_the_folders_own(store, settings, tmp_path):
+    from dataclasses import replace
+
+    (tmp_path / "a.txt").write_text("A fictional review of a home visit.")
+    (tmp_path / "manifest.csv").write_text("file,region\na.txt,Wessex\n")
+    Ingestor(store, replace(settings, redact=False), manifest={"a.txt": {"region": "Mercia"}}
+             ).ingest_paths([tmp_path])
+    assert _metadata_by_source(store) == {"a.txt": {"region": "Mercia"}}
+
+
+def test_a_bad_folder_manifest_stops_the_ingest_before_anything_is_stored(store, settings, tmp_path):
+    (tmp_path / "a.txt").write_text("A fictional review of a home visit.")
+    (tmp_path / "manifest.csv").write_text("name,region\na.txt,Wessex\n")
+    with pytest.raises(UnreadableDocument, match="no 'file' column"):
+        Ingestor(store, settings).ingest_paths([tmp_path])
+    assert _metadata_by_source(store) == {}
+
+
+def test_metadata_field_values_over_the_documents(store, settings):
+    from dataclasses import replace
+
+    from workbench.corpus.metadata import FILTER_FIELDS, METADATA_FIELDS, distinct_values, field_values
+
+    Ingestor(store, replace(settings, redact=False), manifest={
+        "a.txt": {"region": "Wessex", "year": 2021}, "b.txt": {"region": "Mercia", "year": 2019},
+        "c.txt": {"region": "", "year": 2021}}).ingest_bytes([
+            ("a.txt", b"A fictional review."), ("b.txt", b"Another fictional review."),
+            ("c.txt", b"A third fictional review.")])
+    assert field_values(store, FILTER_FIELDS) == {
+        "region": ["Mercia", "Wessex"], "year": ["2019", "2021"], "review_type": []}
+    assert list(field_values(store)) == list(METADATA_FIELDS)
+    assert distinct_values([{"year": 2020}, {"year": None}, {}], ["year"]) == {"year": ["2020"]}

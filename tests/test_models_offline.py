@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.analysis.embed import default_model_path, load_sentence_transformer
-from workbench.errors import ConfigError
+from workbench.errors import SettingsError
 
 
 def test_default_model_ships_in_a_package():
@@ -29,5 +29,5 @@ def test_sentence_transformer_embeds_offline():
 
 @pytest.mark.slow
 def test_unknown_model_name_fails_offline_with_advice():
-    with pytest.raises(ConfigError, match="set WORKBENCH_EMBEDDING_MODEL to a local model folder"):
+    with pytest.raises(SettingsError, match="set WORKBENCH_EMBEDDING_MODEL to a local model folder"):
         load_sentence_transformer("no-such-org/no-such-model")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from workbench.coding.codebook import ID_PATTERN, Codebook, Theme, load_codebook
-from workbench.errors import ConfigError
-from workbench.exchange import qdc
+from workbench.errors import BadInput
+from workbench.exchange import safexml
 from workbench.exchange.qdc import (
     GUID_NAMESPACE,
     QDC_NAMESPACE,
@@ -287,11 +287,11 @@ BAD_INPUT = [
 def test_bad_input_is_refused_with_a_clear_message(data: bytes, message: str, parser: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     if parser == "defusedxml":
-        if qdc._defused_fromstring is None:
+        if safexml._defused_fromstring is None:
             pytest.skip("defusedxml is not installed")
     else:
-        monkeypatch.setattr(qdc, "_defused_fromstring", None)
-    with pytest.raises(ConfigError) as caught:
+        monkeypatch.setattr(safexml, "_defused_fromstring", None)
+    with pytest.raises(BadInput) as caught:
         codebook_from_qdc(data)
     assert str(caught.value) == message
 
@@ -299,15 +299,15 @@ def test_bad_input_is_refused_with_a_clear_message(data: bytes, message: str, pa
 def test_entities_are_never_expanded(monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither parser gets as far as building a tree from a document with entity declarations."""
     calls: list[bytes] = []
-    monkeypatch.setattr(qdc.ET, "fromstring", lambda data, *a, **k: calls.append(data))
-    monkeypatch.setattr(qdc, "_defused_fromstring", None)
-    with pytest.raises(ConfigError, match="DOCTYPE"):
+    monkeypatch.setattr(safexml.ET, "fromstring", lambda data, *a, **k: calls.append(data))
+    monkeypatch.setattr(safexml, "_defused_fromstring", None)
+    with pytest.raises(BadInput, match="DOCTYPE"):
         codebook_from_qdc(BILLION_LAUGHS)
     assert calls == []
 
 
 def test_text_instead_of_bytes_is_refused() -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         codebook_from_qdc(codebook_to_qdc(load_codebook()).decode())  # type: ignore[arg-type]
     assert str(caught.value) == ("a .qdc codebook must be given as bytes, not str; read the file in binary "
                                  "mode or use load_qdc")
@@ -316,12 +316,12 @@ def test_text_instead_of_bytes_is_refused() -> None:
 def test_load_qdc_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "themes.qdc"
     path.write_bytes(b"<x/>")
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         load_qdc(path)
     assert str(caught.value) == (f"codebook {path}: not a REFI-QDA codebook: root element is <x> with "
                                  "no namespace, expected <CodeBook> in namespace urn:QDA-XML:codebook:1.0; "
                                  f"{FIX}")
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         load_qdc(tmp_path / "missing.qdc")
     missing = tmp_path / "missing.qdc"
     assert str(caught.value) == f"codebook {missing}: cannot read (No such file or directory)"
@@ -346,7 +346,7 @@ def test_load_qdc_names_the_file(tmp_path: Path) -> None:
                  "it from the theme", id="control-character"),
 ])
 def test_unexportable_codebooks_are_refused(themes: list[Theme], message: str) -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(BadInput) as caught:
         codebook_to_qdc(codebook_of(*themes))
     assert str(caught.value) == message
 

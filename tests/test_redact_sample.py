@@ -17,12 +17,13 @@ from google.protobuf import text_format
 from sqlalchemy import MetaData, select
 
 from workbench.analysis.embed import FakeEmbedder, embedding_cache
-from workbench.analysis.runs import fit_run, load_run
+from workbench.analysis.runs import fit_run
 from workbench.analysis.topics import MODELS_DIR, TopicConfig
 from workbench.cli import EXPORT_FORMATS, main
 from workbench.coding.codebook import load_codebook
+from workbench.coding.queue import review_queue
 from workbench.coding.review import code_span, confirm
-from workbench.coding.suggest import review_queue, suggest
+from workbench.coding.suggest import suggest
 from workbench.coding.themes import import_codebook, stored_codebook
 from workbench.config import load_settings
 from workbench.corpus import load_manifest
@@ -60,10 +61,10 @@ def home(tmp_path_factory) -> Path:
     report = Ingestor(store, settings, manifest=load_manifest(SAMPLE / "manifest.csv")).ingest_paths([SAMPLE])
     assert report.documents_added == 134 and not report.skipped
     import_codebook(store, load_codebook(), actor="admin")
-    record = fit_run(store, settings, TopicConfig.from_toml(MODELS_DIR / "fast.toml"), FakeEmbedder(),
+    run = fit_run(store, settings, TopicConfig.from_toml(MODELS_DIR / "fast.toml"), FakeEmbedder(),
                      codebook=load_codebook())
     suggest(store, stored_codebook(store), FakeEmbedder(), cache=embedding_cache(settings),
-            run=load_run(settings.runs_dir, record["run_id"]))
+            run=run)
     for item in review_queue(store, "alice")[:40]:
         confirm(store, item.suggestion_id, "alice", memo="Seen with the family.")
     # Code every excerpt, so that every export carries the whole corpus's text.

@@ -57,12 +57,19 @@ def test_paragraph_offsets_skip_surrounding_whitespace():
     assert [text[s:e] for s, e in paragraphs(text)] == ["First.", "Second"]
 
 
-alphabet = st.sampled_from(list("abcXYZ .,!?#\n\t'é’") + ["\n\n", "Mr. ", "e.g. "])
+alphabet = st.sampled_from(list("abcXYZ .,!?#\n\t'é’\u00a0") + ["\n\n", "Mr. ", "e.g. ", "[Person 1]"])
+
+
+def heading_spans(text: str) -> list[tuple[int, int]]:
+    """The blocks the segmenter takes as headings (they become sections, never excerpts)."""
+    return [(s, e) for s, e in paragraphs(text) if is_heading(text[s:e])]
 
 
 @hsettings(max_examples=300, deadline=None)
 @given(st.lists(alphabet, max_size=400).map("".join), st.integers(8, 40))
 def test_excerpts_are_ordered_non_overlapping_and_exact(text, limit):
+    """Excerpts are exact, ordered and trimmed, and they cover the text: every character that is not
+    whitespace (``str.isspace``) lies in exactly one excerpt or else in exactly one heading block."""
     excerpts = Segmenter(BLANK, max_tokens=limit, count_tokens=words).segment(text)
     previous_end = 0
     for e in excerpts:
@@ -70,3 +77,10 @@ def test_excerpts_are_ordered_non_overlapping_and_exact(text, limit):
         assert e.text == text[e.start:e.end]
         assert e.text.strip() == e.text
         previous_end = e.end
+    headings = heading_spans(text)
+    for i, char in enumerate(text):
+        if char.isspace():
+            continue
+        in_excerpts = sum(e.start <= i < e.end for e in excerpts)
+        in_headings = sum(s <= i < e for s, e in headings)
+        assert (in_excerpts, in_headings) in ((1, 0), (0, 1)), (i, char, in_excerpts, in_headings)

@@ -13,8 +13,9 @@ from workbench.cli import main
 from workbench.coding.codebook import load_codebook
 from workbench.coding.evaluate import learning_curve
 from workbench.coding.gold import excerpt_labels, read_gold
+from workbench.coding.queue import review_queue
 from workbench.coding.review import confirm
-from workbench.coding.suggest import SuggestSettings, ThemeScorer, review_queue, suggest
+from workbench.coding.suggest import SuggestSettings, ThemeScorer, suggest
 from workbench.coding.themes import import_codebook, stored_codebook
 from workbench.corpus import load_manifest
 from workbench.corpus.ingest import Ingestor

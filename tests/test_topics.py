@@ -11,7 +11,7 @@ from conftest import ROOT
 from workbench.analysis.runs import compare_runs, list_runs, load_run
 from workbench.analysis.topics import DOMAIN_STOP_WORDS, TopicConfig, VectorizerSettings, stop_words
 from workbench.cli import main
-from workbench.errors import ConfigError, NotFound
+from workbench.errors import NotFound, SettingsError
 
 SAMPLE = ROOT / "corpus" / "sample"
 FAST = ROOT / "models" / "fast.toml"
@@ -60,7 +60,7 @@ def test_second_identical_fit_embeds_nothing_and_finds_the_same_topics(fitted):
     a, b = load_run(runs, first["run_id"]), load_run(runs, second["run_id"])
     assert a.topics == b.topics
     assert a.assignments == b.assignments
-    assert compare_runs(a, b)["stability"] == 1.0
+    assert compare_runs(a, b).stability == 1.0
 
 
 def test_compare_cli(fitted, capsys):
@@ -127,12 +127,12 @@ def test_unknown_run_says_what_exists(fitted):
 def test_config_errors_name_the_file_and_key(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[umap]\nneighbours = 5\n")
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(SettingsError) as info:
         TopicConfig.from_toml(bad)
     assert str(info.value) == (f"model config {bad} [umap]: unknown key 'neighbours'; known keys: "
                                "n_neighbors, n_components, min_dist, metric")
     bad.write_text('[outliers]\nstrategy = "drop"\n')
-    with pytest.raises(ConfigError, match="outliers.strategy 'drop' is not one of none, embeddings"):
+    with pytest.raises(SettingsError, match="outliers.strategy 'drop' is not one of none, embeddings"):
         TopicConfig.from_toml(bad)
 
 
@@ -140,7 +140,7 @@ def test_too_small_corpus_is_refused(store, settings):
     from workbench.analysis.embed import FakeEmbedder
     from workbench.analysis.runs import fit_run
 
-    with pytest.raises(ConfigError, match="0 excerpts are too few for cluster.min_cluster_size = 10"):
+    with pytest.raises(SettingsError, match="0 excerpts are too few for cluster.min_cluster_size = 10"):
         fit_run(store, settings, TopicConfig(), FakeEmbedder())
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from app_fixtures import app_at, build_home, fresh_copy, home_store
+from app_fixtures import app_at, home_store
 
+from workbench.coding.codebook import theme_path
 from workbench.coding.review import code_span
 from workbench.coding.themes import stored_codebook
 from workbench.config import load_settings
 from workbench.corpus.ingest import Ingestor
-from workbench.exchange.rows import theme_path
 from workbench.store import list_documents
 from workbench.users import User
 
@@ -21,15 +20,10 @@ HOSTILE = ("Background\n\n<script>alert(1)</script> and <img src=x onerror=alert
            "The second paragraph describes a home visit that nobody followed up.")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_home(tmp_path_factory.mktemp("agreement") / "home")
-
-
 @pytest.fixture
-def home(built, tmp_path, monkeypatch) -> Path:
-    yield fresh_copy(built, tmp_path, monkeypatch)
-    st.cache_resource.clear()
+def home(app_home_copy: Path) -> Path:
+    """A private copy of the shared built home (conftest.app_home_copy)."""
+    return app_home_copy
 
 
 _store = home_store

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from app_fixtures import app_at, build_home, use_home
+from app_fixtures import app_at
 
 from workbench.analysis.runs import latest_run
 from workbench.coding import review
 from workbench.coding.codebook import Codebook, Theme
-from workbench.coding.suggest import review_queue
+from workbench.coding.queue import review_queue
 from workbench.coding.themes import stored_codebook
 from workbench.config import load_settings
 from workbench.exchange.qdc import codebook_to_qdc
@@ -20,16 +19,10 @@ from workbench.ui.codebook import import_codebook_file
 from workbench.users import User
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_home(tmp_path_factory.mktemp("codebook") / "home")
-
-
 @pytest.fixture
-def home(built: Path, tmp_path: Path, monkeypatch) -> Path:
-    copy = shutil.copytree(built, tmp_path / "home")
-    use_home(copy, monkeypatch)
-    return copy
+def home(app_home_copy: Path) -> Path:
+    """A private copy of the shared built home (conftest.app_home_copy)."""
+    return app_home_copy
 
 
 @pytest.fixture

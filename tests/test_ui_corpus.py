@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-from app_fixtures import app_at, build_home, fresh_copy
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
+from app_fixtures import app_at, home_store
+
+from workbench.coding.queue import review_queue
 from workbench.coding.review import confirm
-from workbench.coding.suggest import review_queue
 from workbench.config import load_settings
 from workbench.store import count_documents, open_store
 from workbench.ui.render import highlighted_html, legend_html, safe_colour
@@ -16,20 +19,23 @@ HOSTILE = ("<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[link](
            "A hostile review about a baby's injuries & neglect.")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    home = build_home(tmp_path_factory.mktemp("corpus") / "home")
-    settings = load_settings(home=home, runs_dir=home / "runs")
-    store = open_store(settings)
+def _confirm_four(home: Path) -> None:
+    """alice confirms the first four suggestions of her queue."""
+    store = home_store(home)
     for item in review_queue(store, "alice")[:4]:
         confirm(store, item.suggestion_id, "alice")
     store.close()
-    return home
+
+
+@pytest.fixture(scope="module")
+def app_home_extras() -> Callable[[Path], None]:
+    return _confirm_four
 
 
 @pytest.fixture
-def home(built, tmp_path, monkeypatch):
-    return fresh_copy(built, tmp_path, monkeypatch)
+def home(app_home_copy: Path) -> Path:
+    """A private copy of the shared built home (conftest.app_home_copy)."""
+    return app_home_copy
 
 
 # -- highlighted_html ---------------------------------------------------------------------------

@@ -9,8 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from app_fixtures import app_at, build_home, fresh_copy, home_store
+from app_fixtures import app_at, home_store
 
 from workbench.coding.review import code_span
 from workbench.coding.themes import stored_codebook
@@ -27,15 +26,10 @@ HOSTILE = ("Background\n\n=HYPERLINK(\"http://evil.example\") <script>alert(1)</
 ZIPPED = {"xlsx", "docx", "qdpx"}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_home(tmp_path_factory.mktemp("export") / "home")
-
-
 @pytest.fixture
-def home(built, tmp_path, monkeypatch) -> Path:
-    yield fresh_copy(built, tmp_path, monkeypatch)
-    st.cache_resource.clear()
+def home(app_home_copy: Path) -> Path:
+    """A private copy of the shared built home (conftest.app_home_copy)."""
+    return app_home_copy
 
 
 _store = home_store

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from app_fixtures import app_at, build_home, home_store, use_home
+from app_fixtures import app_at, home_store
 
 from workbench.analysis.embed import FakeEmbedder
 from workbench.coding import review
-from workbench.coding.suggest import review_queue, suggest
+from workbench.coding.queue import review_queue
+from workbench.coding.suggest import suggest
 from workbench.coding.themes import stored_codebook
 from workbench.config import load_settings
 from workbench.corpus.ingest import Ingestor
@@ -19,16 +19,10 @@ from workbench.users import User
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [link](javascript:x)"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build_home(tmp_path_factory.mktemp("review") / "home")
-
-
 @pytest.fixture
-def home(built: Path, tmp_path: Path, monkeypatch) -> Path:
-    copy = shutil.copytree(built, tmp_path / "home")
-    use_home(copy, monkeypatch)
-    return copy
+def home(app_home_copy: Path) -> Path:
+    """A private copy of the shared built home (conftest.app_home_copy)."""
+    return app_home_copy
 
 
 _store = home_store

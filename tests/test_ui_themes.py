@@ -3,33 +3,39 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from app_fixtures import app_at, build_home, fresh_copy
+from app_fixtures import app_at, home_store
 
 from workbench.analysis.runs import list_runs
+from workbench.coding.queue import review_queue
 from workbench.coding.review import confirm
-from workbench.coding.suggest import review_queue
 from workbench.config import load_settings
 from workbench.store import open_store
 from workbench.ui.themes import NO_RUNS, cooccurrence
 from workbench.users import User
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    home = build_home(tmp_path_factory.mktemp("themes") / "home")
-    store = open_store(load_settings(home=home, runs_dir=home / "runs"))
+def _confirm_twelve(home: Path) -> None:
+    """alice confirms her twelve highest-scoring suggestions."""
+    store = home_store(home)
     for item in review_queue(store, "alice", order="score")[:12]:
         confirm(store, item.suggestion_id, "alice")
     store.close()
-    return home
+
+
+@pytest.fixture(scope="module")
+def app_home_extras() -> Callable[[Path], None]:
+    return _confirm_twelve
 
 
 @pytest.fixture
-def home(built, tmp_path, monkeypatch):
-    return fresh_copy(built, tmp_path, monkeypatch)
+def home(app_home_copy: Path) -> Path:
+    """A private copy of the shared built home (conftest.app_home_copy)."""
+    return app_home_copy
 
 
 def _frame(app, column: str) -> pd.DataFrame:
@@ -40,9 +46,9 @@ def test_page_renders_the_latest_run(home):
     app = app_at("themes")
     assert not app.exception
     runs = list_runs(home / "runs")
-    assert app.selectbox(key="themes_run").value == runs[-1]["run_id"]
+    assert app.selectbox(key="themes_run").value == runs[-1].run_id
     topics = _frame(app, "top words")
-    assert len(topics) == runs[-1]["n_topics"]
+    assert len(topics) == runs[-1].n_topics
     assert set(topics.columns) == {"id", "label", "size", "top words", "theme"}
     assert all(topics["theme"].str.len() > 0)
     assert len(app.get("vega_lite_chart")) == 2, "word bar chart and intertopic map"
@@ -69,7 +75,7 @@ def test_fit_a_new_run_from_fast_toml(home):
     assert not app.exception
     after = list_runs(home / "runs")
     assert len(after) == len(before) + 1
-    new = after[-1]["run_id"]
+    new = after[-1].run_id
     assert app.selectbox(key="themes_run").value == new
     assert any(s.value.startswith(f"Fitted run {new}") for s in app.success)
 

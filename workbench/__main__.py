@@ -1,3 +1,5 @@
+"""``python -m workbench``: the same as the ``workbench`` command."""
+
 import sys
 
 from workbench.cli import main

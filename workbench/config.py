@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
-from workbench.errors import ConfigError
+from workbench.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The source checkout: ``app.py``, ``models/`` and ``corpus/`` are found relative to it."""
@@ -139,7 +139,7 @@ def _coerce(name: str, kind: type | str, value: object, origin: str) -> object:
             return float(cast(Any, value))
         return str(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(
+        raise SettingsError(
             f"{origin}: setting {name!r} has value {value!r}, which is not a valid {kind_name}"
         ) from exc
 
@@ -155,15 +155,15 @@ def load_settings(home: str | Path | None = None, **overrides: object) -> Settin
         try:
             data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{toml_path}: not valid TOML ({exc}); fix or remove the file") from exc
+            raise SettingsError(f"{toml_path}: not valid TOML ({exc}); fix or remove the file") from exc
         for key, value in data.items():
             if key == "originals_key":
-                raise ConfigError(
+                raise SettingsError(
                     f"{toml_path}: originals_key must not be kept beside the data it protects; "
                     "remove it and set the environment variable WORKBENCH_ORIGINALS_KEY instead"
                 )
             if key not in known or key in _ENVIRONMENT_ONLY:
-                raise ConfigError(
+                raise SettingsError(
                     f"{toml_path}: unknown setting {key!r}; known settings: "
                     + ", ".join(sorted(k for k in known if k not in _ENVIRONMENT_ONLY))
                 )
@@ -174,12 +174,12 @@ def load_settings(home: str | Path | None = None, **overrides: object) -> Settin
             values[name] = _coerce(name, f.type, env[var], f"environment variable {var}")
     for name, value in overrides.items():
         if name not in known:
-            raise ConfigError(f"unknown setting {name!r}")
+            raise SettingsError(f"unknown setting {name!r}")
         if value is not None:
             values[name] = _coerce(name, known[name].type, value, "override")
     for name, choices in _CHOICES.items():
         if name in values and values[name] not in choices:
-            raise ConfigError(
+            raise SettingsError(
                 f"setting {name!r} is {values[name]!r}; choose one of: {', '.join(choices)}"
             )
     return replace(Settings(), **values)  # type: ignore[arg-type]

@@ -8,11 +8,9 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
-from workbench.errors import WorkbenchError
+from workbench.errors import BadInput, Conflict
 from workbench.store import Store, record_event
-from workbench.store.models import User as UserRow
+from workbench.store import users as user_rows
 
 ROLES = ("admin", "reviewer", "viewer")
 SCRYPT = {"n": 2**15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
@@ -60,15 +58,15 @@ def add_user(store: Store, name: str, password: str, role: str, actor: str = "sy
     """Create a user; names are unique, passwords at least 10 characters."""
     name = name.strip()
     if role not in ROLES:
-        raise WorkbenchError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        raise BadInput(f"role {role!r} is not one of {', '.join(ROLES)}")
     if not name:
-        raise WorkbenchError("a user name is required")
+        raise BadInput("a user name is required")
     if len(password) < 10:
-        raise WorkbenchError("passwords must be at least 10 characters long")
+        raise BadInput("passwords must be at least 10 characters long")
     with store.session() as session:
-        if session.get(UserRow, name) is not None:
-            raise WorkbenchError(f"user {name!r} already exists")
-        session.add(UserRow(name=name, role=role, password_hash=hash_password(password)))
+        if user_rows.find_user(session, name) is not None:
+            raise Conflict(f"user {name!r} already exists")
+        user_rows.add_user(session, name, role, hash_password(password))
         record_event(session, actor, "user.add", f"user:{name}", {"role": role})
     return User(name, role)
 
@@ -76,7 +74,7 @@ def add_user(store: Store, name: str, password: str, role: str, actor: str = "sy
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user if the password matches, else None (the same for unknown names)."""
     with store.session() as session:
-        row = session.get(UserRow, name.strip())
+        row = user_rows.find_user(session, name.strip())
         if row is None:
             check_password(password, hash_password("timing-equaliser"))
             return None
@@ -84,10 +82,12 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
 
 
 def count_users(store: Store) -> int:
+    """How many users exist."""
     with store.session() as session:
-        return session.scalar(select(func.count(UserRow.name))) or 0
+        return user_rows.count_users(session)
 
 
 def list_users(store: Store) -> list[User]:
+    """Every user, by name."""
     with store.session() as session:
-        return [User(r.name, r.role) for r in session.scalars(select(UserRow).order_by(UserRow.name))]
+        return [User(r.name, r.role) for r in user_rows.list_users(session)]

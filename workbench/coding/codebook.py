@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from workbench.config import PROJECT_ROOT
-from workbench.errors import ConfigError
+from workbench.errors import BadInput
+from workbench.files import atomic_write
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_CODEBOOK = PROJECT_ROOT / "corpus" / "codebooks" / "panel-themes.yaml"
@@ -47,7 +48,7 @@ class Codebook:
         try:
             return self._by_id[theme_id]
         except KeyError:
-            raise ConfigError(
+            raise BadInput(
                 f"no theme {theme_id!r} in codebook {self.name!r}; known: {', '.join(self._by_id)}"
             ) from None
 
@@ -65,31 +66,40 @@ class Codebook:
             current = self[current.parent]
 
 
+def theme_path(codebook: Codebook, theme_id: str) -> str:
+    """'National review themes > Non-accidental injury ...' for a theme id; the id itself when
+    the codebook does not hold the theme or one of its ancestors."""
+    try:
+        return " > ".join(codebook.path(theme_id))
+    except BadInput:
+        return theme_id
+
+
 def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
     """Read and validate a YAML codebook; errors name the file and the theme."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"codebook {path}: cannot read ({exc.strerror})") from exc
+        raise BadInput(f"codebook {path}: cannot read ({exc.strerror})") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"codebook {path}: not valid YAML ({exc})") from exc
+        raise BadInput(f"codebook {path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
-        raise ConfigError(f"codebook {path}: expected a mapping with a 'themes' list")
+        raise BadInput(f"codebook {path}: expected a mapping with a 'themes' list")
     themes: list[Theme] = []
 
-    def walk(entries: list, parent: str | None) -> None:
+    def walk(entries: list[object], parent: str | None) -> None:
         for entry in entries:
             if not isinstance(entry, dict) or "id" not in entry or "name" not in entry:
-                raise ConfigError(f"codebook {path}: every theme needs an id and a name: {entry!r}")
+                raise BadInput(f"codebook {path}: every theme needs an id and a name: {entry!r}")
             theme_id = str(entry["id"])
             if not ID_PATTERN.match(theme_id):
-                raise ConfigError(
+                raise BadInput(
                     f"codebook {path}: theme id {theme_id!r} must be lower-case letters, digits "
                     "and underscores, starting with a letter"
                 )
             if any(t.id == theme_id for t in themes):
-                raise ConfigError(f"codebook {path}: theme id {theme_id!r} appears twice")
+                raise BadInput(f"codebook {path}: theme id {theme_id!r} appears twice")
             themes.append(Theme(
                 id=theme_id, name=str(entry["name"]),
                 description=str(entry.get("description", "")).strip(),
@@ -111,8 +121,8 @@ def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
 def save_codebook(codebook: Codebook, path: str | Path) -> None:
     """Write a codebook as YAML in the format load_codebook reads."""
 
-    def entry(theme: Theme) -> dict:
-        out: dict = {"id": theme.id, "name": theme.name}
+    def entry(theme: Theme) -> dict[str, object]:
+        out: dict[str, object] = {"id": theme.id, "name": theme.name}
         if not theme.codable:
             out["codable"] = False
         if theme.colour:
@@ -127,9 +137,9 @@ def save_codebook(codebook: Codebook, path: str | Path) -> None:
             out["children"] = children
         return out
 
-    data = {"name": codebook.name, "version": codebook.version}
+    data: dict[str, object] = {"name": codebook.name, "version": codebook.version}
     if codebook.description:
         data["description"] = codebook.description
     data["themes"] = [entry(t) for t in codebook.themes if t.parent is None]
-    Path(path).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
-                          encoding="utf-8")
+    with atomic_write(path, "w") as handle:
+        handle.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))

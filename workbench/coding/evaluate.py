@@ -10,7 +10,7 @@ from workbench.analysis.embed import Embedder, EmbeddingCache
 from workbench.analysis.metrics import theme_scores
 from workbench.coding.codebook import Codebook
 from workbench.coding.suggest import SuggestSettings, ThemeScorer
-from workbench.errors import WorkbenchError
+from workbench.errors import BadInput
 
 
 def predictions(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[object],
@@ -51,7 +51,7 @@ def learning_curve(
     Each point counts ``excerpts_reviewed`` and ``decisions`` (excerpt-theme pairs decided).
     """
     if reviewer not in ("excerpts", "pairs"):
-        raise WorkbenchError(f"reviewer {reviewer!r} is not one of excerpts, pairs")
+        raise BadInput(f"reviewer {reviewer!r} is not one of excerpts, pairs")
     settings = settings or SuggestSettings()
     theme_ids = [t.id for t in codebook.codable]
     keys = list(groups) if groups is not None else list(range(len(texts)))
@@ -80,24 +80,36 @@ def learning_curve(
             break
         margin = np.abs(scores - settings.threshold)
         if reviewer == "excerpts":
-            open_items = [i for i in pool if i not in reviewed]
-            uncertain = sorted(open_items, key=lambda i: float(margin[i].min()))[:per_round // 2]
-            rest = [i for i in open_items if i not in set(uncertain)]
-            extra = rng.choice(rest, size=min(len(rest), per_round - len(uncertain)), replace=False)
-            for i in [*uncertain, *map(int, extra)]:
-                reviewed.add(i)
-                for theme in theme_ids:
-                    positive, negative = decided[theme]
-                    (positive if theme in gold[i] else negative).append(i)
-            continue
-        for j, theme in enumerate(theme_ids):
-            positive, negative = decided[theme]
-            done = set(positive) | set(negative)
-            picked = sorted((i for i in pool if i not in done), key=lambda i: float(margin[i, j]))[:per_round]
-            for i in picked:
-                (positive if theme in gold[i] else negative).append(i)
-                reviewed.add(i)
+            _review_excerpts(margin, pool, per_round, rng, gold, decided, reviewed)
+        else:
+            _review_pairs(margin, pool, per_round, gold, decided, reviewed)
     return curve
+
+
+def _review_excerpts(margin: np.ndarray, pool: list[int], per_round: int, rng: np.random.Generator,
+                     gold: Sequence[set[str]], decided: dict[str, tuple[list[int], list[int]]],
+                     reviewed: set[int]) -> None:
+    """One round of ``reviewer="excerpts"``: half the excerpts nearest a threshold, half at random,
+    every theme decided for each as the gold labels say."""
+    open_items = [i for i in pool if i not in reviewed]
+    uncertain = sorted(open_items, key=lambda i: float(margin[i].min()))[:per_round // 2]
+    rest = [i for i in open_items if i not in set(uncertain)]
+    extra = rng.choice(rest, size=min(len(rest), per_round - len(uncertain)), replace=False)
+    for i in [*uncertain, *map(int, extra)]:
+        reviewed.add(i)
+        for theme, (positive, negative) in decided.items():
+            (positive if theme in gold[i] else negative).append(i)
+
+
+def _review_pairs(margin: np.ndarray, pool: list[int], per_round: int, gold: Sequence[set[str]],
+                  decided: dict[str, tuple[list[int], list[int]]], reviewed: set[int]) -> None:
+    """One round of ``reviewer="pairs"``: per theme, the undecided excerpts nearest its threshold."""
+    for j, (theme, (positive, negative)) in enumerate(decided.items()):
+        done = set(positive) | set(negative)
+        picked = sorted((i for i in pool if i not in done), key=lambda i: float(margin[i, j]))[:per_round]
+        for i in picked:
+            (positive if theme in gold[i] else negative).append(i)
+            reviewed.add(i)
 
 
 def score_corpus(store, codebook: Codebook, embedder: Embedder, cache: EmbeddingCache | None,
@@ -124,7 +136,7 @@ def evaluate_gold(store, gold_labels: dict[int, set[str]], codebook: Codebook, e
     corpus, _, scores, scorer = score_corpus(store, codebook, embedder, cache, settings, spacy_model)
     rows = [i for i, e in enumerate(corpus.excerpt_ids) if e in gold_labels]
     if not rows:
-        raise WorkbenchError("no stored excerpt is covered by the gold labels; ingest the files "
+        raise BadInput("no stored excerpt is covered by the gold labels; ingest the files "
                              "the gold file names (e.g. `workbench ingest corpus/sample`)")
     keys = [corpus.excerpt_ids[i] for i in rows]
     return quality(scores[rows], scorer.theme_ids_, keys, gold_labels, settings)
@@ -148,18 +160,18 @@ def evaluate_folder(folder, codebook: Codebook, embedder: Embedder, cache: Embed
     folder = Path(folder)
     labels_file = folder / "labels.csv"
     if not labels_file.exists():
-        raise WorkbenchError(f"{folder} has no labels.csv (columns file,themes); see `workbench "
+        raise BadInput(f"{folder} has no labels.csv (columns file,themes); see `workbench "
                              "evaluate --help`")
     with open(labels_file, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if not {"file", "themes"} <= set(reader.fieldnames or []):
-            raise WorkbenchError(f"{labels_file}: expected columns file,themes, found "
+            raise BadInput(f"{labels_file}: expected columns file,themes, found "
                                  f"{','.join(reader.fieldnames or [])}")
         gold = {row["file"]: {t.strip() for t in (row["themes"] or "").split(";") if t.strip()}
                 for row in reader}
     unknown = {t for themes in gold.values() for t in themes} - {t.id for t in codebook.codable}
     if unknown:
-        raise WorkbenchError(f"{labels_file}: unknown theme ids {', '.join(sorted(unknown))}")
+        raise BadInput(f"{labels_file}: unknown theme ids {', '.join(sorted(unknown))}")
     settings = settings or SuggestSettings()
     with tempfile.TemporaryDirectory(prefix="workbench-evaluate-") as home:
         store = open_store(load_settings(home=home))

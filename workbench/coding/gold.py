@@ -12,11 +12,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
-from workbench.errors import ConfigError
+from workbench.errors import BadInput
 from workbench.privacy.redact import Redaction
-from workbench.store import list_documents
+from workbench.store import Session, list_documents
 
 
 def read_gold(path: str | Path) -> list[dict]:
@@ -25,7 +23,7 @@ def read_gold(path: str | Path) -> list[dict]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ConfigError(f"gold file {path}: cannot read ({exc.strerror})") from exc
+        raise BadInput(f"gold file {path}: cannot read ({exc.strerror})") from exc
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -34,7 +32,7 @@ def read_gold(path: str | Path) -> list[dict]:
             out.append({"file": str(item["file"]), "start": int(item["start"]),
                         "end": int(item["end"]), "themes": list(item["themes"])})
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(
+            raise BadInput(
                 f"gold file {path} line {number}: expected {{\"file\", \"start\", \"end\", "
                 f"\"themes\"}} ({exc})"
             ) from exc

@@ -9,16 +9,21 @@ version the coder read, and fail with :class:`Conflict` if the coding changed si
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from workbench.errors import Conflict, NotFound, WorkbenchError
+from workbench.errors import BadInput, Conflict, NotFound, PermissionDenied
 from workbench.store import Store, get_document, list_events, record_event
-from workbench.store.models import Coding, DocumentMemo, Event, Excerpt, Suggestion, utcnow
+from workbench.store import codings as coding_rows
+from workbench.store.documents import get_excerpt, overlapping_excerpts
+from workbench.store.memos import add_document_memo, list_document_memos
+from workbench.store.suggestions import get_suggestion
 from workbench.store.themes import get_theme
+
+if TYPE_CHECKING:
+    from workbench.store import Session
+    from workbench.store.models import Coding, Event, Excerpt
 
 STATUSES = ("suggested", "confirmed", "rejected")
 UNDOABLE = ("coding.create", "coding.update")
@@ -49,7 +54,7 @@ def _view(c: Coding) -> CodingView:
                       c.status, c.source, c.score, c.memo, c.created_at, c.updated_at, c.version)
 
 
-def _state(c: Coding) -> dict:
+def _state(c: Coding) -> dict[str, object]:
     return {"theme_id": c.theme_id, "start": c.start, "end": c.end, "status": c.status,
             "memo": c.memo, "withdrawn": c.withdrawn}
 
@@ -57,21 +62,14 @@ def _state(c: Coding) -> dict:
 def _check_coder(coder: str) -> str:
     coder = (coder or "").strip()
     if not coder:
-        raise WorkbenchError("a coder name is required; pick one on the sign-in page or pass --coder")
+        raise BadInput("a coder name is required; pick one on the sign-in page or pass --coder")
     return coder
 
 
-def _get_coding(session: Session, coding_id: int) -> Coding:
-    coding = session.get(Coding, coding_id)
-    if coding is None or coding.withdrawn:
-        raise NotFound(f"no coding with id {coding_id}")
-    return coding
-
-
 def _owned(session: Session, coding_id: int, coder: str, expected_version: int | None) -> Coding:
-    coding = _get_coding(session, coding_id)
+    coding = coding_rows.get_coding(session, coding_id)
     if coding.coder != coder:
-        raise WorkbenchError(f"coding {coding_id} belongs to {coding.coder}; code the span yourself "
+        raise PermissionDenied(f"coding {coding_id} belongs to {coding.coder}; code the span yourself "
                              "instead of changing another coder's coding")
     if expected_version is not None and coding.version != expected_version:
         raise Conflict(
@@ -81,21 +79,16 @@ def _owned(session: Session, coding_id: int, coder: str, expected_version: int |
     return coding
 
 
-def _create(session: Session, coder: str, **values) -> Coding:
-    coding = Coding(coder=coder, withdrawn=False, **values)
-    session.add(coding)
-    session.flush()
+def _create(session: Session, coder: str, **values: object) -> Coding:
+    coding = coding_rows.add_coding(session, coder, values)
     record_event(session, coder, "coding.create", f"coding:{coding.id}",
                  {"after": _state(coding), "source": coding.source, "excerpt_id": coding.excerpt_id})
     return coding
 
 
-def _update(session: Session, coding: Coding, coder: str, **changes) -> Coding:
+def _update(session: Session, coding: Coding, coder: str, **changes: object) -> Coding:
     before = _state(coding)
-    for key, value in changes.items():
-        setattr(coding, key, value)
-    coding.updated_at = utcnow()
-    session.flush()
+    coding_rows.update_coding(session, coding, changes)
     record_event(session, coder, "coding.update", f"coding:{coding.id}",
                  {"before": before, "after": _state(coding)})
     return coding
@@ -104,15 +97,11 @@ def _update(session: Session, coding: Coding, coder: str, **changes) -> Coding:
 def _decide(store: Store, suggestion_id: int, coder: str, status: str, memo: str) -> CodingView:
     coder = _check_coder(coder)
     with store.session() as session:
-        suggestion = session.get(Suggestion, suggestion_id)
-        if suggestion is None:
-            raise NotFound(f"no suggestion with id {suggestion_id}; run `workbench suggest` first")
-        excerpt = session.get(Excerpt, suggestion.excerpt_id)
-        existing = session.scalar(select(Coding).where(
-            Coding.coder == coder, Coding.excerpt_id == excerpt.id,
-            Coding.theme_id == suggestion.theme_id, Coding.withdrawn.is_(False)))
+        suggestion = get_suggestion(session, suggestion_id)
+        excerpt = get_excerpt(session, suggestion.excerpt_id)
+        existing = coding_rows.find_decision(session, coder, excerpt.id, suggestion.theme_id)
         if existing is not None:
-            changes = {"status": status}
+            changes: dict[str, object] = {"status": status}
             if memo:
                 changes["memo"] = memo
             return _view(_update(session, existing, coder, **changes))
@@ -137,7 +126,7 @@ def code_span(store: Store, document_id: int, start: int, end: int, theme_id: st
     """Code any span of a document by hand."""
     coder = _check_coder(coder)
     if status not in STATUSES:
-        raise WorkbenchError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        raise BadInput(f"status {status!r} is not one of {', '.join(STATUSES)}")
     with store.session() as session:
         document = get_document(session, document_id)
         _check_span(document.text, start, end)
@@ -150,16 +139,15 @@ def code_span(store: Store, document_id: int, start: int, end: int, theme_id: st
 
 def _check_span(text: str, start: int, end: int) -> None:
     if not 0 <= start < end <= len(text):
-        raise WorkbenchError(f"span {start}-{end} is outside the document (0-{len(text)}); "
+        raise BadInput(f"span {start}-{end} is outside the document (0-{len(text)}); "
                              "start must be before end")
     if not text[start:end].strip():
-        raise WorkbenchError(f"span {start}-{end} holds only white space")
+        raise BadInput(f"span {start}-{end} holds only white space")
 
 
 def _excerpt_at(session: Session, document_id: int, start: int, end: int) -> Excerpt | None:
     """The excerpt that contains most of the span."""
-    excerpts = session.scalars(select(Excerpt).where(
-        Excerpt.document_id == document_id, Excerpt.start < end, Excerpt.end > start))
+    excerpts = overlapping_excerpts(session, document_id, start, end)
     best = max(excerpts, key=lambda e: min(e.end, end) - max(e.start, start), default=None)
     return best
 
@@ -186,9 +174,10 @@ def adjust_span(store: Store, coding_id: int, start: int, end: int, coder: str,
 
 def set_status(store: Store, coding_id: int, status: str, coder: str,
                expected_version: int | None = None) -> CodingView:
+    """Change the status (suggested, confirmed, rejected) of the coder's own coding."""
     coder = _check_coder(coder)
     if status not in STATUSES:
-        raise WorkbenchError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        raise BadInput(f"status {status!r} is not one of {', '.join(STATUSES)}")
     with store.session() as session:
         coding = _owned(session, coding_id, coder, expected_version)
         return _view(_update(session, coding, coder, status=status))
@@ -207,29 +196,26 @@ def memo_document(store: Store, document_id: int, text: str, author: str) -> int
     """Add a memo to a document; returns its id."""
     author = _check_coder(author)
     if not text.strip():
-        raise WorkbenchError("a memo cannot be empty")
+        raise BadInput("a memo cannot be empty")
     with store.session() as session:
         get_document(session, document_id)
-        memo = DocumentMemo(document_id=document_id, author=author, text=text)
-        session.add(memo)
-        session.flush()
+        memo = add_document_memo(session, document_id, author, text)
         record_event(session, author, "document.memo", f"document:{document_id}",
                      {"memo_id": memo.id})
         return memo.id
 
 
 def document_memos(store: Store, document_id: int) -> list[tuple[str, str, dt.datetime]]:
+    """(author, text, created at) of a document's memos, oldest first."""
     with store.session() as session:
-        rows = session.scalars(select(DocumentMemo).where(DocumentMemo.document_id == document_id)
-                               .order_by(DocumentMemo.id))
-        return [(m.author, m.text, m.created_at) for m in rows]
+        return [(m.author, m.text, m.created_at) for m in list_document_memos(session, document_id)]
 
 
 def undo(store: Store, coder: str) -> str:
     """Undo the coder's most recent coding action not yet undone; returns what was undone."""
     coder = _check_coder(coder)
     with store.session() as session:
-        events = session.scalars(select(Event).where(Event.actor == coder).order_by(Event.id.desc()))
+        events = list_events(session, actor=coder, newest_first=True)
         undone: set[int] = set()
         target: Event | None = None
         for event in events:
@@ -239,14 +225,14 @@ def undo(store: Store, coder: str) -> str:
                 target = event
                 break
         if target is None:
-            raise WorkbenchError(f"nothing to undo for {coder}")
-        coding = session.get(Coding, int(target.target.split(":")[1]))
-        restore = {"withdrawn": True} if target.action == "coding.create" else dict(target.payload["before"])
+            raise NotFound(f"nothing to undo for {coder}")
+        coding = coding_rows.find_coding(session, int(target.target.split(":")[1]))
+        if coding is None:
+            raise NotFound(f"no coding with id {target.target.split(':')[1]}")
+        restore: Mapping[str, object] = (
+            {"withdrawn": True} if target.action == "coding.create" else dict(target.payload["before"]))
         before = _state(coding)
-        for key, value in restore.items():
-            setattr(coding, key, value)
-        coding.updated_at = utcnow()
-        session.flush()
+        coding_rows.update_coding(session, coding, restore)
         record_event(session, coder, "coding.undo", f"coding:{coding.id}",
                      {"undoes": target.id, "before": before, "after": _state(coding)})
         return f"undid {target.action} of coding {coding.id}"
@@ -257,18 +243,14 @@ def list_codings(store: Store, viewer: str | None = None, blind: bool = False,
                  coder: str | None = None) -> list[CodingView]:
     """Codings, oldest first. In blind mode a viewer sees only their own."""
     if blind and not viewer:
-        raise WorkbenchError("blind mode needs the viewer's coder name")
+        raise BadInput("blind mode needs the viewer's coder name")
+    if blind:
+        if coder and coder != viewer:
+            return []
+        coder = viewer
     with store.session() as session:
-        query = select(Coding).where(Coding.withdrawn.is_(False)).order_by(Coding.id)
-        if blind:
-            query = query.where(Coding.coder == viewer)
-        if coder:
-            query = query.where(Coding.coder == coder)
-        if document_id is not None:
-            query = query.where(Coding.document_id == document_id)
-        if status:
-            query = query.where(Coding.status == status)
-        return [_view(c) for c in session.scalars(query)]
+        found = coding_rows.list_codings(session, coder=coder, document_id=document_id, status=status)
+        return [_view(c) for c in found]
 
 
 def coding_history(store: Store, coding_id: int) -> list[tuple[str, str, dict]]:
@@ -294,9 +276,7 @@ def excerpt_context(store: Store, excerpt_id: int) -> ExcerptContext:
     """The previous excerpt, the excerpt, the next excerpt ('' at the ends), the document's
     title and the excerpt's section; also its document id and span."""
     with store.session() as session:
-        excerpt = session.get(Excerpt, excerpt_id)
-        if excerpt is None:
-            raise NotFound(f"no excerpt with id {excerpt_id}")
+        excerpt = get_excerpt(session, excerpt_id)
         document = get_document(session, excerpt.document_id)
         by_seq = {e.seq: e.text for e in document.excerpts}
         return ExcerptContext(by_seq.get(excerpt.seq - 1, ""), excerpt.text, by_seq.get(excerpt.seq + 1, ""),

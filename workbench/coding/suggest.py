@@ -1,4 +1,4 @@
-"""Theme suggestions with evidence, and the review queue.
+"""Theme suggestions with evidence (the review queue that shows them is :mod:`.queue`).
 
 Before any reviewer decision, each excerpt is scored against each codable theme without labels
 ("zero-shot"):
@@ -26,16 +26,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from sqlalchemy import select
 
 from workbench.analysis.embed import Embedder, EmbeddingCache, embed_texts
-from workbench.coding.codebook import Codebook
-from workbench.errors import WorkbenchError
+from workbench.coding.codebook import Codebook, Theme
+from workbench.errors import BadInput, NotFound
 from workbench.privacy.redact import without_placeholders
 from workbench.store import Store, record_event
-from workbench.store.models import Coding, Excerpt, Suggestion
+from workbench.store.codings import excerpt_verdicts
+from workbench.store.suggestions import add_suggestion
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from workbench.analysis.runs import Run
+
+Decisions = dict[str, tuple[list[int], list[int]]]
+"""Per theme id: (indices of confirmed excerpts, indices of rejected excerpts)."""
 
 
 @dataclass
@@ -55,7 +64,7 @@ class SuggestSettings:
 _LEMMAS: dict[tuple[str, str], str] = {}
 
 
-def _lemma_text(nlp, texts: Sequence[str]) -> list[str]:
+def _lemma_text(nlp: Language, texts: Sequence[str]) -> list[str]:
     """Texts as space-padded lower-case lemmas (cached), for seed matching."""
     key = nlp.meta.get("name", "")
     missing = list(dict.fromkeys(t for t in texts if (key, t) not in _LEMMAS))
@@ -92,14 +101,22 @@ def _cdf(sorted_columns: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out / len(sorted_columns)
 
 
-def _tfidf():
+class Classifier(Protocol):
+    """What the scorer needs of a scikit-learn classifier."""
+
+    def fit(self, x: Any, y: Any) -> Classifier: ...
+
+    def predict_proba(self, x: Any) -> np.ndarray: ...
+
+
+def _tfidf() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2,
                            preprocessor=lambda text: without_placeholders(text).lower())
 
 
-def _logistic(c: float):
+def _logistic(c: float) -> Classifier:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
@@ -113,23 +130,25 @@ def _rescale(values: np.ndarray, cut: np.ndarray | float, threshold: float) -> n
     return np.where(values < cut, below, above)
 
 
-Models = tuple[object, object | None]
+Models = tuple[Classifier, Classifier | None]
 
 
-def _classifiers(dense: np.ndarray, words, rows: np.ndarray, labels: np.ndarray) -> Models:
+def _classifiers(dense: np.ndarray, words: Any, rows: np.ndarray, labels: np.ndarray) -> Models:
     """Two classifiers on reviewers' decisions: dense features, and TF-IDF words when available."""
     on_words = _logistic(16.0).fit(words[rows], labels) if words is not None else None
     return _logistic(4.0).fit(dense[rows], labels), on_words
 
 
-def _predict(models: Models, dense: np.ndarray, words, rows=slice(None)) -> np.ndarray:
+def _predict(models: Models, dense: np.ndarray, words: Any,
+             rows: np.ndarray | slice = slice(None)) -> np.ndarray:
     learned = [models[0].predict_proba(dense[rows])[:, 1]]
     if models[1] is not None:
         learned.append(models[1].predict_proba(words[rows])[:, 1])
     return np.mean(learned, axis=0)
 
 
-def _calibrated_threshold(dense, words, rows, labels, base, weight, folds: int = 3) -> float:
+def _calibrated_threshold(dense: np.ndarray, words: Any, rows: np.ndarray, labels: np.ndarray,
+                          base: np.ndarray, weight: float, folds: int = 3) -> float:
     """The blended score's F1-best cut-off, from out-of-fold predictions on the decided excerpts."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -148,6 +167,12 @@ def _calibrated_threshold(dense, words, rows, labels, base, weight, folds: int =
     return best
 
 
+def _theme_texts(theme: Theme) -> list[str]:
+    """What a theme's prototype is made of: name and description first, then its examples,
+    inclusion criteria and seeds."""
+    return [f"{theme.name}. {theme.description}", *theme.examples, *theme.inclusion, *theme.seeds]
+
+
 @dataclass
 class ThemeScorer:
     """Scores excerpts against a codebook. ``fit`` learns prototypes, calibration and classifiers."""
@@ -158,13 +183,12 @@ class ThemeScorer:
     cache: EmbeddingCache | None = None
     spacy_model: str = "en_core_web_sm"
 
-    def _nlp(self):
+    def _nlp(self) -> Language:
         from workbench.nlp import load_pipeline
 
         return load_pipeline(self.spacy_model)
 
-    def fit(self, texts: Sequence[str], embeddings: np.ndarray,
-            decisions: dict[str, tuple[list[int], list[int]]] | None = None,
+    def fit(self, texts: Sequence[str], embeddings: np.ndarray, decisions: Decisions | None = None,
             groups: Sequence[object] | None = None) -> ThemeScorer:
         """Learn from the corpus and reviewers' ``decisions``: theme id -> (indices of confirmed
         excerpts, indices of rejected excerpts). ``groups`` names each excerpt's document."""
@@ -175,21 +199,7 @@ class ThemeScorer:
         nlp = self._nlp()
         self.seed_lemmas_ = [[x.strip() for x in _lemma_text(nlp, t.seeds)] if t.seeds else []
                              for t in self.themes_]
-        self.references_: list[list[tuple[str, np.ndarray, str]]] = []
-        prototypes = []
-        for theme in self.themes_:
-            texts_for = [f"{theme.name}. {theme.description}", *theme.examples, *theme.inclusion,
-                         *theme.seeds]
-            vectors, _ = embed_texts(texts_for, self.embedder, self.cache)
-            refs = [(ex, vectors[i + 1], "example") for i, ex in enumerate(theme.examples)]
-            confirmed = decisions.get(theme.id, ([], []))[0]
-            refs += [(texts[i], embeddings[i], "confirmed") for i in confirmed]
-            all_vectors = np.vstack([_normalise(vectors)] + ([embeddings[confirmed]] if confirmed else []))
-            prototypes.append(_normalise(all_vectors.mean(axis=0)))
-            self.references_.append(refs)
-        self.prototypes_ = np.array(prototypes, dtype=np.float32)
-        self.reference_matrices_ = [np.vstack([v for _, v, _ in refs]) if refs else None
-                                    for refs in self.references_]
+        self._fit_prototypes(texts, embeddings, decisions)
         mixed, means = with_document_context(embeddings, groups, s.document_context)
         lexical = self._lexical(_lemma_text(nlp, texts))
         similarity = mixed @ self.prototypes_.T
@@ -200,18 +210,44 @@ class ThemeScorer:
         self.z_reference_ = np.sort(z, axis=0)
         self.vectoriser_ = _tfidf().fit(texts) if s.self_training and len(texts) >= 20 else None
         words = self.vectoriser_.transform(texts) if self.vectoriser_ is not None else None
-        self.self_trained_: list[object | None] = []
-        for j in range(len(self.themes_)):
-            self.self_trained_.append(self._self_train(words, z[:, j]) if words is not None else None)
+        self.self_trained_: list[Classifier | None] = [
+            self._self_train(words, z[:, j]) if words is not None else None
+            for j in range(len(self.themes_))]
         learned = self._learned(words)
         self.learned_reference_ = None if learned is None else np.sort(learned, axis=0)
         zero_shot = self._ranked(z, learned)
         self.cut_offs_ = np.quantile(zero_shot, 1 - s.expected_share, axis=0)
         base = _rescale(zero_shot, self.cut_offs_, s.threshold)
+        dense = np.hstack([embeddings, means, np.minimum(lexical, 3) / 3])
+        self._fit_classifiers(dense, words, base, decisions)
+        return self
+
+    def _fit_prototypes(self, texts: Sequence[str], embeddings: np.ndarray,
+                        decisions: Decisions) -> None:
+        """Each theme's prototype (mean of its embedded descriptions, examples, criteria, seeds
+        and confirmed excerpts) and the references kept as evidence."""
+        self.references_: list[list[tuple[str, np.ndarray, str]]] = []
+        prototypes = []
+        for theme in self.themes_:
+            vectors, _ = embed_texts(_theme_texts(theme), self.embedder, self.cache)
+            refs = [(ex, vectors[i + 1], "example") for i, ex in enumerate(theme.examples)]
+            confirmed = decisions.get(theme.id, ([], []))[0]
+            refs += [(texts[i], embeddings[i], "confirmed") for i in confirmed]
+            all_vectors = np.vstack([_normalise(vectors)] + ([embeddings[confirmed]] if confirmed else []))
+            prototypes.append(_normalise(all_vectors.mean(axis=0)))
+            self.references_.append(refs)
+        self.prototypes_ = np.array(prototypes, dtype=np.float32)
+        self.reference_matrices_ = [np.vstack([v for _, v, _ in refs]) if refs else None
+                                    for refs in self.references_]
+
+    def _fit_classifiers(self, dense: np.ndarray, words: Any, base: np.ndarray,
+                         decisions: Decisions) -> None:
+        """Classifiers on reviewers' decisions for each theme with enough of them, their blending
+        weights and cross-validated cut-offs."""
+        s = self.settings
         self.classifiers_: dict[str, Models] = {}
         self.classifier_weights_: dict[str, float] = {}
         self.calibrated_: dict[str, float] = {}
-        dense = np.hstack([embeddings, means, np.minimum(lexical, 3) / 3])
         for j, theme_id in enumerate(self.theme_ids_):
             positive, negative = decisions.get(theme_id, ([], []))
             if len(positive) < s.min_decisions or len(negative) < s.min_decisions:
@@ -223,7 +259,7 @@ class ThemeScorer:
             n = min(len(positive), len(negative))
             weight = self.classifier_weights_[theme_id] = n / (n + s.classifier_ramp)
             self.calibrated_[theme_id] = _calibrated_threshold(dense, words, rows, labels, base[:, j], weight)
-        return self
+
     def _centred(self, similarity: np.ndarray) -> np.ndarray:
         mean, std = self.first_stats_
         z = (similarity - mean) / std
@@ -234,7 +270,8 @@ class ThemeScorer:
         return (self._centred(similarity) - mean) / std + self.settings.seed_weight * np.minimum(lexical, 2)
 
     @staticmethod
-    def _self_train(words, z_column: np.ndarray, top: float = 0.05, bottom: float = 0.6):
+    def _self_train(words: Any, z_column: np.ndarray, top: float = 0.05,
+                    bottom: float = 0.6) -> Classifier:
         """A TF-IDF classifier taught by the zero-shot ranking: top as positive, bottom as negative."""
         order = np.argsort(-z_column)
         n = len(order)
@@ -243,16 +280,17 @@ class ThemeScorer:
         labels = np.r_[np.ones(len(positive)), np.zeros(len(negative))]
         return _logistic(4.0).fit(words[rows], labels)
 
-    def _learned(self, words) -> np.ndarray | None:
+    def _learned(self, words: Any) -> np.ndarray | None:
         """Each theme's self-trained probability, or None without self-training."""
         if words is None or self.vectoriser_ is None:
             return None
-        return np.column_stack([m.predict_proba(words)[:, 1] for m in self.self_trained_])
+        return np.column_stack([m.predict_proba(words)[:, 1] for m in self.self_trained_
+                                if m is not None])
 
     def _ranked(self, z: np.ndarray, learned: np.ndarray | None) -> np.ndarray:
         """Zero-shot score as a rank in [0, 1]: z alone, or averaged with the self-trained model."""
         ranked = _cdf(self.z_reference_, z)
-        if learned is None:
+        if learned is None or self.learned_reference_ is None:
             return ranked
         weight = self.settings.self_training
         return (1 - weight) * ranked + weight * _cdf(self.learned_reference_, learned)
@@ -270,7 +308,7 @@ class ThemeScorer:
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray,
               topic_themes: Sequence[str | None] | None = None,
-              groups: Sequence[object] | None = None) -> tuple[np.ndarray, list[list[dict]]]:
+              groups: Sequence[object] | None = None) -> tuple[np.ndarray, list[dict[str, dict[str, Any]]]]:
         """Scores (excerpts x themes) in [0, 1], threshold ``settings.threshold`` for every theme,
         and, per excerpt, evidence for each suggested theme."""
         s = self.settings
@@ -308,7 +346,11 @@ class ThemeScorer:
         order = [j for j in np.argsort(-row) if row[j] >= self.settings.threshold]
         return order[: self.settings.max_per_excerpt]
 
-    def _evidence(self, i, j, texts, embeddings, lemma_texts, semantic, z, topic_part) -> dict:
+    def _evidence(self, i: int, j: int, texts: Sequence[str], embeddings: np.ndarray,
+                  lemma_texts: Sequence[str], semantic: np.ndarray, z: np.ndarray,
+                  topic_part: np.ndarray) -> dict[str, Any]:
+        """Why excerpt ``i`` is suggested for theme column ``j``: seeds found, nearest references,
+        semantic similarity (raw and z-scored), topic, and whether classifiers took part."""
         seeds = [self.themes_[j].seeds[k] for k, lemma in enumerate(self.seed_lemmas_[j])
                  if lemma and f" {lemma} " in lemma_texts[i]]
         refs = self.references_[j]
@@ -324,10 +366,10 @@ class ThemeScorer:
                 "classifier": self.theme_ids_[j] in self.classifiers_}
 
 
-# -- suggestions in the store, and the review queue ------------------------------------------
+# -- suggestions in the store ----------------------------------------------------------------
 
 
-def reviewer_decisions(store: Store, excerpt_ids: Sequence[int]) -> dict[str, tuple[list[int], list[int]]]:
+def reviewer_decisions(store: Store, excerpt_ids: Sequence[int]) -> Decisions:
     """Per theme, indices (into ``excerpt_ids``) of excerpts confirmed and rejected by reviewers.
 
     An excerpt counts as confirmed for a theme if any coder confirmed it, else as rejected if
@@ -336,14 +378,11 @@ def reviewer_decisions(store: Store, excerpt_ids: Sequence[int]) -> dict[str, tu
     index = {e: i for i, e in enumerate(excerpt_ids)}
     verdicts: dict[tuple[str, int], bool] = {}
     with store.session() as session:
-        rows = session.execute(select(Coding.theme_id, Coding.excerpt_id, Coding.status).where(
-            Coding.withdrawn.is_(False), Coding.status.in_(("confirmed", "rejected")),
-            Coding.excerpt_id.is_not(None)))
-        for theme_id, excerpt_id, status in rows:
+        for theme_id, excerpt_id, status in excerpt_verdicts(session):
             if excerpt_id in index:
                 key = (theme_id, index[excerpt_id])
                 verdicts[key] = verdicts.get(key, False) or status == "confirmed"
-    out: dict[str, tuple[list[int], list[int]]] = {}
+    out: Decisions = {}
     for (theme_id, i), confirmed in sorted(verdicts.items()):
         positive, negative = out.setdefault(theme_id, ([], []))
         (positive if confirmed else negative).append(i)
@@ -351,8 +390,8 @@ def reviewer_decisions(store: Store, excerpt_ids: Sequence[int]) -> dict[str, tu
 
 
 def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: EmbeddingCache | None = None,
-            run=None, settings: SuggestSettings | None = None, spacy_model: str = "en_core_web_sm",
-            actor: str = "system") -> dict:
+            run: Run | None = None, settings: SuggestSettings | None = None,
+            spacy_model: str = "en_core_web_sm", actor: str = "system") -> dict[str, Any]:
     """Score every stored excerpt and save the suggestions as a new batch.
 
     ``run`` (a saved topic run) adds topic evidence for excerpts it assigned.
@@ -360,11 +399,11 @@ def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: Embeddi
     from workbench.analysis.runs import snapshot
 
     if not codebook.codable:
-        raise WorkbenchError("the codebook has no codable themes; import one with "
-                             "`workbench codebook import corpus/codebooks/panel-themes.yaml`")
+        raise BadInput("the codebook has no codable themes; import one with "
+                       "`workbench codebook import corpus/codebooks/panel-themes.yaml`")
     corpus = snapshot(store)
     if not corpus.texts:
-        raise WorkbenchError("no excerpts to suggest themes for; ingest documents first")
+        raise NotFound("no excerpts to suggest themes for; ingest documents first")
     embeddings, _ = embed_texts(corpus.texts, embedder, cache)
     scorer = ThemeScorer(codebook, embedder, settings or SuggestSettings(), cache, spacy_model).fit(
         corpus.texts, embeddings, reviewer_decisions(store, corpus.excerpt_ids), corpus.document_ids)
@@ -382,76 +421,11 @@ def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: Embeddi
                 if run is not None and proof["topic"]:
                     proof = {**proof, "topic": {"run_id": run_id,
                                                 "topic": run.assignments.get(excerpt_id)}}
-                session.add(Suggestion(batch=batch, excerpt_id=excerpt_id, theme_id=theme_id,
-                                       score=round(float(scores[i, scorer.theme_ids_.index(theme_id)]), 4),
-                                       evidence=proof, run_id=run_id))
+                score = round(float(scores[i, scorer.theme_ids_.index(theme_id)]), 4)
+                add_suggestion(session, batch, excerpt_id, theme_id, score, proof, run_id)
                 count += 1
         record_event(session, actor, "suggest.run", f"batch:{batch}", {
             "excerpts": len(corpus.texts), "suggestions": count, "run_id": run_id,
             "classifier_themes": sorted(scorer.classifiers_)})
     return {"excerpts": len(corpus.texts), "suggestions": count, "batch": batch,
             "classifier_themes": sorted(scorer.classifiers_)}
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    suggestion_id: int
-    excerpt_id: int
-    document_id: int
-    title: str
-    section: str
-    text: str
-    theme_id: str
-    score: float
-    evidence: dict
-
-
-def latest_batch(store: Store) -> str | None:
-    from sqlalchemy import func
-
-    with store.session() as session:
-        return session.scalar(select(func.max(Suggestion.batch)))
-
-
-def review_queue(store: Store, coder: str, order: str = "uncertain", theme: str | None = None,
-                 where: dict[str, str] | None = None, run_id: str | None = None,
-                 batch: str | None = None, threshold: float | None = None,
-                 limit: int | None = None) -> list[QueueItem]:
-    """Suggestions of the latest batch that ``coder`` has not decided yet.
-
-    ``order``: 'uncertain' (scores nearest the threshold first: each decision teaches the most)
-    or 'score' (most confident first). Filters: theme, document metadata, topic run.
-    """
-    if order not in ("uncertain", "score"):
-        raise WorkbenchError(f"order {order!r} is not one of uncertain, score")
-    batch = batch or latest_batch(store)
-    if batch is None:
-        return []
-    threshold = SuggestSettings().threshold if threshold is None else threshold
-    from workbench.store.models import Document
-
-    with store.session() as session:
-        decided = set(session.execute(select(Coding.excerpt_id, Coding.theme_id).where(
-            Coding.coder == coder, Coding.withdrawn.is_(False))).all())
-        query = (select(Suggestion, Excerpt, Document)
-                 .join(Excerpt, Suggestion.excerpt_id == Excerpt.id)
-                 .join(Document, Excerpt.document_id == Document.id)
-                 .where(Suggestion.batch == batch))
-        if theme:
-            query = query.where(Suggestion.theme_id == theme)
-        if run_id:
-            query = query.where(Suggestion.run_id == run_id)
-        items = []
-        for suggestion, excerpt, document in session.execute(query):
-            if (excerpt.id, suggestion.theme_id) in decided:
-                continue
-            if where and any(str(document.meta.get(k)) != str(v) for k, v in where.items()):
-                continue
-            items.append(QueueItem(suggestion.id, excerpt.id, document.id, document.title,
-                                   excerpt.section, excerpt.text, suggestion.theme_id,
-                                   suggestion.score, suggestion.evidence))
-    if order == "uncertain":
-        items.sort(key=lambda item: (abs(item.score - threshold), item.suggestion_id))
-    else:
-        items.sort(key=lambda item: (-item.score, item.suggestion_id))
-    return items[:limit] if limit else items

@@ -19,24 +19,9 @@ def unsafe_member_name(member: str) -> bool:
     return member.startswith(("/", "\\")) or ".." in parts or (len(member) > 1 and member[1] == ":")
 
 
-def read_zip(
-    name: str,
-    data: bytes,
-    read_member: MemberReader,
-    max_members: int,
-    max_total_bytes: int,
-    max_ratio: float,
-) -> Iterator[SourceDocument | Skipped]:
-    """Check the whole archive first, then read each member with ``read_member``.
-
-    An unsafe archive (path traversal, links, too many members, bomb-like expansion) is
-    rejected whole: nothing from it is ingested.
-    """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = [i for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
-        raise UnreadableDocument(f"{name}: corrupt zip archive ({exc})") from exc
+def check_members(name: str, infos: list[zipfile.ZipInfo], max_members: int, max_total_bytes: int,
+                  max_ratio: float) -> None:
+    """Refuse the whole archive ``name``: too many members, unsafe paths, links, bomb-like expansion."""
     if len(infos) > max_members:
         raise UnreadableDocument(
             f"{name}: {len(infos)} files in the archive, more than the limit of {max_members} "
@@ -66,6 +51,27 @@ def read_zip(
             f"{name}: archive expands to {total / 1e6:.1f} MB ({total / packed:.0f}x its size); "
             "bomb-like or too large (WORKBENCH_MAX_ARCHIVE_MB), rejected"
         )
+
+
+def read_zip(
+    name: str,
+    data: bytes,
+    read_member: MemberReader,
+    max_members: int,
+    max_total_bytes: int,
+    max_ratio: float,
+) -> Iterator[SourceDocument | Skipped]:
+    """Check the whole archive first, then read each member with ``read_member``.
+
+    An unsafe archive (path traversal, links, too many members, bomb-like expansion) is
+    rejected whole: nothing from it is ingested.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+        raise UnreadableDocument(f"{name}: corrupt zip archive ({exc})") from exc
+    check_members(name, infos, max_members, max_total_bytes, max_ratio)
     for info in sorted(infos, key=lambda i: i.filename):
         member = f"{name}/{info.filename}"
         base = info.filename.rsplit("/", 1)[-1]

@@ -14,6 +14,7 @@ from workbench.corpus import (
     Skipped,
     SourceDocument,
     collect_files,
+    load_manifest,
     metadata_for,
     read_bytes,
     read_file,
@@ -28,6 +29,17 @@ from workbench.store import Store, add_document, find_by_sha256, record_event
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, name) after each file."""
 
+MANIFEST_NAMES = ("manifest.csv", "manifest.yaml", "manifest.yml")
+"""A folder's own manifest, looked for in this order when no manifest is given."""
+
+
+def folder_manifest(folder: Path) -> Manifest | None:
+    """The manifest in ``folder`` (the first of MANIFEST_NAMES there), or None."""
+    for name in MANIFEST_NAMES:
+        if (folder / name).is_file():
+            return load_manifest(folder / name)
+    return None
+
 
 @dataclass
 class IngestReport:
@@ -37,6 +49,13 @@ class IngestReport:
     excerpts_added: int = 0
     document_ids: list[int] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+    def extend(self, other: IngestReport) -> None:
+        """Add another report's counts, ids and skipped items to this one."""
+        self.documents_added += other.documents_added
+        self.excerpts_added += other.excerpts_added
+        self.document_ids.extend(other.document_ids)
+        self.skipped.extend(other.skipped)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -77,6 +96,7 @@ class Ingestor:
         self.store = store
         self.settings = settings
         self.manifest = manifest or {}
+        self._discover = manifest is None  # use each folder's own manifest.csv/.yaml/.yml
         self.actor = actor
         self._segmenter = segmenter
         self._redactor = redactor
@@ -99,12 +119,22 @@ class Ingestor:
     def ingest_paths(
         self, paths: Iterable[str | Path], progress: Progress | None = None
     ) -> IngestReport:
-        """Ingest files and folders (recursively); bad files are reported and skipped."""
+        """Ingest files and folders (recursively); bad files are reported and skipped.
+
+        Without a manifest given to the Ingestor, the files under each folder take their
+        metadata from that folder's own manifest, if it has one (see MANIFEST_NAMES).
+        """
         report = IngestReport()
-        files, missing = collect_files(paths, self.settings.ingest_ignore)
-        report.skipped.extend(missing)
-        for done, (path, name) in enumerate(files, start=1):
-            self._add_all(read_file(path, name, self.settings), report, name)
+        files: list[tuple[Path, str, Manifest]] = []
+        for raw in paths:
+            found, missing = collect_files([raw], self.settings.ingest_ignore)
+            report.skipped.extend(missing)
+            manifest = self.manifest
+            if self._discover and Path(raw).is_dir():
+                manifest = folder_manifest(Path(raw)) or {}
+            files.extend((path, name, manifest) for path, name in found)
+        for done, (path, name, manifest) in enumerate(files, start=1):
+            self._add_all(read_file(path, name, self.settings), report, name, manifest)
             if progress:
                 progress(done, len(files), name)
         return report
@@ -121,21 +151,41 @@ class Ingestor:
                 progress(done, len(items), name)
         return report
 
+    def ingest_each(
+        self, items: Iterable[tuple[str, bytes]], progress: Progress | None = None
+    ) -> tuple[IngestReport, dict[str, IngestReport]]:
+        """Ingest in-memory files one by one: the total report and each file name's own report."""
+        total = IngestReport()
+        by_file: dict[str, IngestReport] = {}
+        items = list(items)
+        for done, (name, data) in enumerate(items, start=1):
+            by_file[name] = report = self.ingest_bytes([(name, data)])
+            total.extend(report)
+            if progress:
+                progress(done, len(items), name)
+        return total, by_file
+
     def _add_all(
-        self, items: Iterable[SourceDocument | Skipped], report: IngestReport, name: str
+        self, items: Iterable[SourceDocument | Skipped], report: IngestReport, name: str,
+        manifest: Manifest | None = None,
     ) -> None:
         try:
             for item in items:
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                 else:
-                    self.add(item, report)
+                    self.add(item, report, manifest)
         except UnreadableDocument as exc:
             report.skipped.append(Skipped(name, str(exc)))
 
-    def add(self, source: SourceDocument, report: IngestReport) -> int | None:
-        """Store one document with its excerpts; returns its id, or None when skipped."""
-        metadata = {**source.metadata, **metadata_for(self.manifest, source.source_name)}
+    def add(self, source: SourceDocument, report: IngestReport,
+            manifest: Manifest | None = None) -> int | None:
+        """Store one document with its excerpts; returns its id, or None when skipped.
+
+        Metadata comes from the source, overridden by ``manifest`` (default: the Ingestor's).
+        """
+        entry = metadata_for(self.manifest if manifest is None else manifest, source.source_name)
+        metadata = {**source.metadata, **entry}
         title = str(metadata.pop("title", "") or source.title)
         if not source.text.strip():
             report.skipped.append(Skipped(source.source_name, f"{source.source_name}: no text"))

@@ -143,18 +143,18 @@ class Segmenter:
         if self.count_tokens(text[start:end]) <= self.max_tokens:
             yield start, end
             return
-        run_start = run_end = None
+        run: tuple[int, int] | None = None
         for match in _WORD.finditer(text, start, end):
             s, e = match.span()
-            if run_start is None:
-                run_start, run_end = s, e
-            elif self.count_tokens(text[run_start:e]) <= self.max_tokens:
-                run_end = e
+            if run is None:
+                run = (s, e)
+            elif self.count_tokens(text[run[0]:e]) <= self.max_tokens:
+                run = (run[0], e)
             else:
-                yield run_start, run_end
-                run_start, run_end = s, e
-        if run_start is not None:
-            yield run_start, run_end
+                yield run
+                run = (s, e)
+        if run is not None:
+            yield run
 
 
 def _join_cut(pieces: list[tuple[int, int]], whole: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -32,19 +32,11 @@ import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.parsers import expat
 
 from workbench.coding.codebook import ID_PATTERN, Codebook, Theme
-from workbench.errors import ConfigError
-
-try:  # defusedxml refuses DTDs and entities; without it a stdlib pre-scan refuses them instead
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring as _defused_fromstring
-except ImportError:  # pragma: no cover - depends on the environment
-    class DefusedXmlException(Exception):  # type: ignore[no-redef]
-        """Stands in for defusedxml's exception; never raised."""
-
-    _defused_fromstring = None
+from workbench.errors import BadInput
+from workbench.exchange.safexml import DeclarationRefused, parse_untrusted
+from workbench.files import atomic_write
 
 QDC_NAMESPACE = "urn:QDA-XML:codebook:1.0"
 ORIGIN = "Safeguarding Themes Workbench"
@@ -91,17 +83,17 @@ def _description_text(theme: Theme) -> str:
 
 def _check_theme(theme: Theme, known: set[str]) -> None:
     if theme.parent is not None and theme.parent not in known:
-        raise ConfigError(f"theme {theme.id!r} has parent {theme.parent!r}, which is not in the codebook; "
+        raise BadInput(f"theme {theme.id!r} has parent {theme.parent!r}, which is not in the codebook; "
                           "add the parent theme or clear the theme's parent")
     if theme.colour and not _COLOUR.fullmatch(theme.colour):
-        raise ConfigError(f"theme {theme.id!r} has colour {theme.colour!r}; REFI-QDA needs a hex colour "
+        raise BadInput(f"theme {theme.id!r} has colour {theme.colour!r}; REFI-QDA needs a hex colour "
                           "such as '#0072B2' (or '#07B'): fix the theme's colour or clear it")
     for name in ("name", "description", *(n for n, _ in SECTIONS)):
         value = getattr(theme, name)
         for text in value if isinstance(value, list) else [value]:
             bad = _XML_INVALID.search(str(text))
             if bad:
-                raise ConfigError(f"theme {theme.id!r}: its {name} holds the control character "
+                raise BadInput(f"theme {theme.id!r}: its {name} holds the control character "
                                   f"U+{ord(bad.group()):04X}, which XML cannot carry; remove it from the "
                                   "theme")
 
@@ -109,13 +101,13 @@ def _check_theme(theme: Theme, known: set[str]) -> None:
 def codebook_to_qdc(codebook: Codebook) -> bytes:
     """The codebook as a REFI-QDA codebook document (UTF-8 XML with a declaration)."""
     if not codebook.themes:
-        raise ConfigError(f"codebook {codebook.name!r} has no themes; a REFI-QDA codebook needs at "
+        raise BadInput(f"codebook {codebook.name!r} has no themes; a REFI-QDA codebook needs at "
                           "least one code")
     known: set[str] = set()
     children: dict[str | None, list[Theme]] = {}
     for theme in codebook.themes:
         if theme.id in known:
-            raise ConfigError(f"theme id {theme.id!r} appears twice in codebook {codebook.name!r}; "
+            raise BadInput(f"theme id {theme.id!r} appears twice in codebook {codebook.name!r}; "
                               "give each theme its own id")
         known.add(theme.id)
     for theme in codebook.themes:
@@ -143,7 +135,7 @@ def codebook_to_qdc(codebook: Codebook) -> bytes:
         add(codes, theme)
     stranded = [t.id for t in codebook.themes if t.id not in written]
     if stranded:
-        raise ConfigError(f"themes {', '.join(stranded)} never reach a top-level theme (their parents "
+        raise BadInput(f"themes {', '.join(stranded)} never reach a top-level theme (their parents "
                           "form a loop); give one theme in the loop no parent or a parent outside it")
     ET.indent(root)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n{ET.tostring(root, encoding="unicode")}\n'
@@ -155,49 +147,26 @@ def save_qdc(codebook: Codebook, path: str | Path) -> Path:
     path = Path(path)
     data = codebook_to_qdc(codebook)
     try:
-        path.write_bytes(data)
+        with atomic_write(path) as handle:
+            handle.write(data)
     except OSError as exc:
-        raise ConfigError(f"codebook {path}: cannot write ({exc.strerror})") from exc
+        raise BadInput(f"codebook {path}: cannot write ({exc.strerror})") from exc
     return path
 
 
 # -- reading ------------------------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    pass
-
-
-def _refuse_declarations(data: bytes) -> None:
-    """Without defusedxml: refuse a DOCTYPE or ENTITY declaration before ElementTree sees the data."""
-
-    def refuse(*_args: object) -> None:
-        raise _Refused
-
-    scanner = expat.ParserCreate()
-    scanner.StartDoctypeDeclHandler = refuse
-    scanner.EntityDeclHandler = refuse
-    try:
-        scanner.Parse(data, True)
-    except _Refused:
-        raise ConfigError(_DOCTYPE) from None
-    except expat.ExpatError:
-        pass  # not well-formed: ElementTree reports it below
-
-
 def _parse(data: bytes) -> ET.Element:
     if not isinstance(data, bytes | bytearray):
-        raise ConfigError(f"a .qdc codebook must be given as bytes, not {type(data).__name__}; read the "
+        raise BadInput(f"a .qdc codebook must be given as bytes, not {type(data).__name__}; read the "
                           "file in binary mode or use load_qdc")
     try:
-        if _defused_fromstring is not None:
-            return _defused_fromstring(bytes(data), forbid_dtd=True)
-        _refuse_declarations(bytes(data))
-        return ET.fromstring(bytes(data))
-    except DefusedXmlException:
-        raise ConfigError(_DOCTYPE) from None
+        return parse_untrusted(bytes(data))
+    except DeclarationRefused:
+        raise BadInput(_DOCTYPE) from None
     except ET.ParseError as exc:
-        raise ConfigError(f"{_NOT_QDC}: the XML is not well-formed ({exc}); {_FIX}") from None
+        raise BadInput(f"{_NOT_QDC}: the XML is not well-formed ({exc}); {_FIX}") from None
 
 
 def _tag_text(tag: str) -> str:
@@ -272,17 +241,17 @@ class _Code:
 def _read_code(element: ET.Element, number: int, parent: int | None) -> _Code:
     name = element.get("name")
     if name is None or not name.strip():
-        raise ConfigError(f"{_BAD_QDC}: code number {number} (guid {element.get('guid', 'none')}) has no "
+        raise BadInput(f"{_BAD_QDC}: code number {number} (guid {element.get('guid', 'none')}) has no "
                           "name; name the code in the QDA tool and export the codebook again")
     codable_text = (element.get("isCodable") or "true").strip()
     if codable_text not in ("true", "1", "false", "0"):
-        raise ConfigError(f"{_BAD_QDC}: code {name!r} has isCodable={codable_text!r}; it must be true or "
+        raise BadInput(f"{_BAD_QDC}: code {name!r} has isCodable={codable_text!r}; it must be true or "
                           "false: fix the attribute in the file")
     description = element.find(_q("Description"))
     theme_id, fields = _read_description("" if description is None else description.text or "")
     colour = (element.get("color") or "").strip()
     if colour and not _COLOUR.fullmatch(colour):
-        raise ConfigError(f"{_BAD_QDC}: code {name!r} has color {colour!r}; it must be #RRGGBB or #RGB "
+        raise BadInput(f"{_BAD_QDC}: code {name!r} has color {colour!r}; it must be #RRGGBB or #RGB "
                           "hex such as '#0072b2': fix or remove the color attribute")
     if colour and theme_id is None:  # another tool's code: normalise to #rrggbb
         colour = colour.lower() if len(colour) == 7 else "#" + "".join(c * 2 for c in colour[1:].lower())
@@ -302,11 +271,11 @@ def codebook_from_qdc(data: bytes, name: str = "Imported codebook") -> Codebook:
         fix = _FIX
         if root.tag == "{urn:QDA-XML:project:1.0}Project":
             fix = "this is a REFI-QDA project (.qde/.qdpx): export just the codebook (.qdc) and try again"
-        raise ConfigError(f"{_NOT_QDC}: root element is {_tag_text(root.tag)}, expected <CodeBook> in "
+        raise BadInput(f"{_NOT_QDC}: root element is {_tag_text(root.tag)}, expected <CodeBook> in "
                           f"namespace {QDC_NAMESPACE}; {fix}")
     codes_element = root.find(_q("Codes"))
     if codes_element is None or codes_element.find(_q("Code")) is None:
-        raise ConfigError(f"{_BAD_QDC}: <CodeBook> has no <Codes> element holding a <Code>; {_FIX}")
+        raise BadInput(f"{_BAD_QDC}: <CodeBook> has no <Codes> element holding a <Code>; {_FIX}")
 
     codes: list[_Code] = []
 
@@ -347,8 +316,8 @@ def load_qdc(path: str | Path, name: str | None = None) -> Codebook:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"codebook {path}: cannot read ({exc.strerror})") from exc
+        raise BadInput(f"codebook {path}: cannot read ({exc.strerror})") from exc
     try:
         return codebook_from_qdc(data, name=name or path.stem)
-    except ConfigError as exc:
-        raise ConfigError(f"codebook {path}: {exc}") from None
+    except BadInput as exc:
+        raise BadInput(f"codebook {path}: {exc}") from None

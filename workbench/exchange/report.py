@@ -13,14 +13,13 @@ import html
 import io
 import os
 import re
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
-from workbench.coding.codebook import Codebook
+from workbench.coding.codebook import Codebook, theme_path
 from workbench.coding.themes import stored_codebook
-from workbench.exchange.rows import CodingRow, ExportFilter, coding_rows, theme_path
+from workbench.exchange.rows import CodingRow, ExportFilter, coding_rows
+from workbench.files import atomic_write
 from workbench.store import Store
 
 Output = str | os.PathLike[str] | BinaryIO
@@ -156,18 +155,8 @@ def _emit(data: bytes, out: Output) -> None:
     if not isinstance(out, (str, os.PathLike)):
         out.write(data)
         return
-    path = Path(out)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(out) as handle:
+        handle.write(data)
 
 
 # -- DOCX ---------------------------------------------------------------------------------------

@@ -6,13 +6,11 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
-from workbench.coding.codebook import Codebook
+from workbench.coding.codebook import Codebook, theme_path
 from workbench.coding.themes import stored_codebook
-from workbench.errors import WorkbenchError
 from workbench.store import Store
-from workbench.store.models import Coding, Document
+from workbench.store.codings import export_codings
+from workbench.store.documents import document_text
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class CodingRow:
     document_id: int
     title: str
     source_name: str
-    metadata: dict
+    metadata: dict[str, object]
     start: int
     end: int
     theme_id: str
@@ -49,15 +47,8 @@ class CodingRow:
     score: float | None
 
 
-def theme_path(codebook: Codebook, theme_id: str) -> str:
-    """'National review themes > Non-accidental injury ...' for a theme id."""
-    try:
-        return " > ".join(codebook.path(theme_id))
-    except WorkbenchError:
-        return theme_id
-
-
 def descendants(codebook: Codebook, theme_ids: tuple[str, ...]) -> set[str]:
+    """The themes ``theme_ids`` and every theme below them in the codebook."""
     wanted = set(theme_ids)
     changed = True
     while changed:
@@ -76,30 +67,19 @@ def coding_rows(store: Store, filters: ExportFilter | None = None,
     codebook = stored_codebook(store, include_inactive=True)
     names = {t.id: t.name for t in codebook.themes}
     paths = {t.id: theme_path(codebook, t.id) for t in codebook.themes}
+    themes = sorted(descendants(codebook, filters.themes)) if filters.themes else []
     # Document text is read once per document, not once per coding (rows come in document order).
-    query = (select(Coding, Document.id, Document.title, Document.source_name, Document.meta)
-             .join(Document, Coding.document_id == Document.id)
-             .where(Coding.withdrawn.is_(False))
-             .order_by(Coding.document_id, Coding.start, Coding.end, Coding.id))
-    if filters.themes:
-        query = query.where(Coding.theme_id.in_(sorted(descendants(codebook, filters.themes))))
-    if filters.statuses:
-        query = query.where(Coding.status.in_(filters.statuses))
-    if filters.coders:
-        query = query.where(Coding.coder.in_(filters.coders))
-    if filters.since:
-        query = query.where(Coding.updated_at >= filters.since)
-    if filters.until:
-        query = query.where(Coding.updated_at <= filters.until)
     with store.session() as session:
-        result = session.execute(query.execution_options(yield_per=batch_size))
-        current_id, current_text = None, ""
+        result = export_codings(session, themes, filters.statuses, filters.coders, filters.since,
+                                filters.until, batch_size=batch_size)
+        current_id: int | None = None
+        current_text = ""
         for coding, document_id, title, source_name, meta in result:
             if any(str(meta.get(k)) != str(v) for k, v in filters.metadata.items()):
                 continue
             if document_id != current_id:
                 current_id = document_id
-                current_text = session.scalar(select(Document.text).where(Document.id == document_id))
+                current_text = document_text(session, document_id) or ""
             yield CodingRow(
                 coding_id=coding.id, text=current_text[coding.start:coding.end],
                 document_id=document_id, title=title, source_name=source_name,

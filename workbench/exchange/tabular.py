@@ -23,7 +23,6 @@ import io
 import json
 import os
 import re
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -32,12 +31,11 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
-from sqlalchemy import select
-
-from workbench.errors import WorkbenchError
+from workbench.errors import BadInput
 from workbench.exchange.rows import CodingRow, ExportFilter
+from workbench.files import atomic_write
 from workbench.store import Store
-from workbench.store.models import Document
+from workbench.store.documents import all_metadata
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -82,8 +80,8 @@ def metadata_keys(store: Store, filters: ExportFilter | None = None) -> list[str
     wanted = {k: str(v) for k, v in (filters or ExportFilter()).metadata.items()}
     keys: set[str] = set()
     with store.session() as session:
-        for meta in session.scalars(select(Document.meta)):
-            meta = meta or {}
+        for stored in all_metadata(session):
+            meta = stored or {}
             if all(str(meta.get(k)) == v for k, v in wanted.items()):
                 keys.update(str(k) for k in meta)
     return sorted(keys)
@@ -102,30 +100,16 @@ def _binary_output(out: Output) -> Iterator[BinaryIO]:
     """A binary handle on ``out``; a path is written via a temporary file renamed on success."""
     if not isinstance(out, (str, os.PathLike)):
         if isinstance(out, io.TextIOBase) or not callable(getattr(out, "write", None)):
-            raise WorkbenchError(
+            raise BadInput(
                 f"cannot export to {out!r}: pass a path or a file opened in binary mode ('wb')")
         yield out
         return
     path = Path(out)
     if not path.parent.is_dir():
-        raise WorkbenchError(f"cannot write {path}: folder {path.parent} does not exist; create it first")
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        handle = open(tmp, "xb")  # noqa: SIM115 - closed below, before the rename
-    except OSError as exc:
-        raise WorkbenchError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise WorkbenchError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        raise BadInput(f"cannot write {path}: folder {path.parent} does not exist; create it first")
+    with atomic_write(path, on_error=lambda exc: BadInput(
+            f"cannot write {path}: {exc.strerror or exc}")) as handle:
+        yield handle
 
 
 class _Utf8Writer:

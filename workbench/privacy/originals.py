@@ -8,12 +8,12 @@ holds the database and the folder but not the key cannot read the originals.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from workbench.config import Settings
-from workbench.errors import ConfigError, NotFound
+from workbench.errors import NotFound, SettingsError
+from workbench.files import atomic_write
+from workbench.store import Store, get_document, record_event
 
 SUFFIX = ".fernet"
 
@@ -33,14 +33,14 @@ def _cipher(settings: Settings):
     from cryptography.fernet import Fernet
 
     if not settings.originals_key:
-        raise ConfigError(
+        raise SettingsError(
             "keep_originals is 'encrypted' but WORKBENCH_ORIGINALS_KEY is not set; make a key with "
             "`workbench originals key`, keep it somewhere safe, and set the variable"
         )
     try:
         return Fernet(settings.originals_key.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
-        raise ConfigError(
+        raise SettingsError(
             "WORKBENCH_ORIGINALS_KEY is not a valid key (32 url-safe base64-encoded bytes); make one "
             "with `workbench originals key`"
         ) from exc
@@ -64,19 +64,27 @@ def save_original(settings: Settings, sha256: str, text: str) -> Path | None:
     folder = originals_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     target = path_for(settings, sha256)
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(token)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(target, permissions=0o600, fsync=False) as out:  # readable by the owner only
+        out.write(token)
     return target
 
 
-def read_original(settings: Settings, sha256: str) -> str:
-    """Decrypt a kept original; clear errors when none was kept or the key is wrong."""
+def read_original(store: Store, settings: Settings, document_id: int, actor: str) -> str:
+    """A document's kept original, decrypted; the read is recorded as the event ``original.read``.
+
+    Raises NotFound when there is no such document or no original was kept for it, and
+    SettingsError when the key is missing or is not the one it was written with.
+    """
+    with store.session() as session:
+        sha256 = get_document(session, document_id).sha256
+    text = _decrypt(settings, sha256)
+    with store.session() as session:
+        record_event(session, actor, "original.read", f"document:{document_id}", {})
+    return text
+
+
+def _decrypt(settings: Settings, sha256: str) -> str:
+    """Decrypt the original kept under ``sha256``; clear errors when none was kept or the key is wrong."""
     from cryptography.fernet import InvalidToken
 
     path = path_for(settings, sha256)
@@ -88,6 +96,6 @@ def read_original(settings: Settings, sha256: str) -> str:
     try:
         return _cipher(settings).decrypt(path.read_bytes()).decode("utf-8")
     except InvalidToken as exc:
-        raise ConfigError(
+        raise SettingsError(
             f"{path}: cannot decrypt with this WORKBENCH_ORIGINALS_KEY; it was written with another key"
         ) from exc

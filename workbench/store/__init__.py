@@ -1,4 +1,11 @@
-"""The database: models, migrations and repository functions. The only package with SQL."""
+"""The database: models, migrations and repository functions. The only package with SQL.
+
+One module per noun holds its repository functions (documents, events, themes, codings,
+suggestions, memos, users); each takes the caller's ``Session``, so the caller decides where a
+transaction begins and ends (``with store.session() as session:``).
+"""
+
+from sqlalchemy.orm import Session
 
 from workbench.store.database import Store, open_store
 from workbench.store.documents import (
@@ -17,6 +24,7 @@ __all__ = [
     "Document",
     "Event",
     "Excerpt",
+    "Session",
     "Store",
     "add_document",
     "corpus_stats",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -77,7 +78,7 @@ def count_excerpts(session: Session) -> int:
     return session.scalar(select(func.count(Excerpt.id))) or 0
 
 
-def corpus_stats(session: Session) -> dict[str, object]:
+def corpus_stats(session: Session) -> dict[str, Any]:
     """Counts of documents and excerpts, and documents by year and by review type."""
     by_year: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
@@ -90,3 +91,26 @@ def corpus_stats(session: Session) -> dict[str, object]:
         "by_year": dict(sorted(by_year.items())),
         "by_review_type": dict(sorted(by_type.items())),
     }
+
+
+def get_excerpt(session: Session, excerpt_id: int) -> Excerpt:
+    excerpt = session.get(Excerpt, excerpt_id)
+    if excerpt is None:
+        raise NotFound(f"no excerpt with id {excerpt_id}")
+    return excerpt
+
+
+def overlapping_excerpts(session: Session, document_id: int, start: int, end: int) -> list[Excerpt]:
+    """The document's excerpts that share at least one character with ``start``-``end``."""
+    return list(session.scalars(select(Excerpt).where(
+        Excerpt.document_id == document_id, Excerpt.start < end, Excerpt.end > start)))
+
+
+def document_text(session: Session, document_id: int) -> str | None:
+    """Only the stored text of a document (None when there is no such document)."""
+    return session.scalar(select(Document.text).where(Document.id == document_id))
+
+
+def all_metadata(session: Session) -> Iterator[dict]:
+    """Every document's metadata, reading nothing else."""
+    yield from session.scalars(select(Document.meta))

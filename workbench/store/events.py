@@ -18,14 +18,17 @@ def record_event(
 
 
 def list_events(
-    session: Session, action: str | None = None, target: str | None = None, limit: int | None = None
+    session: Session, action: str | None = None, target: str | None = None, limit: int | None = None,
+    actor: str | None = None, newest_first: bool = False,
 ) -> list[Event]:
-    """Events oldest first, optionally filtered by action and target."""
-    query = select(Event).order_by(Event.id)
+    """Events oldest (or ``newest_first``) first, optionally filtered by action, target and actor."""
+    query = select(Event).order_by(Event.id.desc() if newest_first else Event.id)
     if action:
         query = query.where(Event.action == action)
     if target:
         query = query.where(Event.target == target)
+    if actor:
+        query = query.where(Event.actor == actor)
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,11 @@ from workbench.store.models import ThemeRow
 
 THEME_FIELDS = ("name", "description", "inclusion", "exclusion", "seeds", "examples", "colour",
                 "parent_id", "codable")
+
+
+def find_theme(session: Session, theme_id: str) -> ThemeRow | None:
+    """The theme with this id (whatever its status), or None."""
+    return session.get(ThemeRow, theme_id)
 
 
 def get_theme(session: Session, theme_id: str) -> ThemeRow:
@@ -29,6 +36,23 @@ def list_themes(session: Session, include_inactive: bool = False) -> list[ThemeR
 
 def next_position(session: Session) -> int:
     return (session.scalar(select(func.max(ThemeRow.position))) or 0) + 1
+
+
+def add_theme(session: Session, theme_id: str, values: Mapping[str, object], origin: str,
+              position: int) -> ThemeRow:
+    """Insert an active theme with the editable ``values`` (see THEME_FIELDS) and flush, so that
+    themes are written in the order they are added (a parent before its children)."""
+    row = ThemeRow(id=theme_id, status="active", origin=origin, position=position, **values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_theme(row: ThemeRow, changes: Mapping[str, object]) -> ThemeRow:
+    """Set fields of a theme; the change is written with the caller's transaction."""
+    for key, value in changes.items():
+        setattr(row, key, value)
+    return row
 
 
 def theme_snapshot(row: ThemeRow) -> dict:

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from workbench.coding.agreement import coding_agreement
-from workbench.coding.codebook import Codebook
+from workbench.coding.agreement import AgreementResult, coding_agreement, decision
+from workbench.coding.codebook import Codebook, theme_path
 from workbench.coding.review import CodingView, list_codings
 from workbench.coding.themes import stored_codebook
-from workbench.exchange.rows import theme_path
 from workbench.store import get_document
 from workbench.ui.state import require_user, store
 
@@ -44,37 +43,21 @@ def _number(value: float | None, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.2f}"
 
 
-def agreement_rows(result: dict, codebook: Codebook) -> list[dict[str, object]]:
+def agreement_rows(result: AgreementResult, codebook: Codebook) -> list[dict[str, object]]:
     """One table row per theme (codebook order) and an overall row, numbers formatted for display."""
     rows = []
-    for theme_id, table in result["per_theme"].items():
-        rows.append({"theme": theme_path(codebook, theme_id), "units": table["units"],
-                     "percent agreement": _number(table["percent"], percent=True),
-                     "kappa": _number(table["kappa"]), "alpha": _number(table["alpha"]),
-                     "disagreements": len(table["disagreements"])})
-    overall = result["overall"]
+    for theme_id, table in result.per_theme.items():
+        rows.append({"theme": theme_path(codebook, theme_id), "units": table.units,
+                     "percent agreement": _number(table.percent, percent=True),
+                     "kappa": _number(table.kappa), "alpha": _number(table.alpha),
+                     "disagreements": len(table.disagreements)})
+    overall = result.overall
     if overall is not None:
-        rows.append({"theme": "Overall (all themes)", "units": overall["units"],
-                     "percent agreement": _number(overall["percent"], percent=True),
-                     "kappa": _number(overall["kappa"]), "alpha": _number(overall["alpha"]),
-                     "disagreements": sum(len(t["disagreements"]) for t in result["per_theme"].values())})
+        rows.append({"theme": "Overall (all themes)", "units": overall.units,
+                     "percent agreement": _number(overall.percent, percent=True),
+                     "kappa": _number(overall.kappa), "alpha": _number(overall.alpha),
+                     "disagreements": sum(len(t.disagreements) for t in result.per_theme.values())})
     return rows
-
-
-def _unit_of(coding: CodingView) -> object:
-    if coding.excerpt_id is not None:
-        return coding.excerpt_id
-    return (coding.document_id, coding.start, coding.end)
-
-
-def decision(codings: Sequence[CodingView], coder: str, unit: object, theme_id: str) -> str:
-    """What ``coder`` decided about ``theme_id`` on ``unit``: confirmed, rejected, suggested or not coded."""
-    mine = [c for c in codings if c.coder == coder and _unit_of(c) == unit]
-    statuses = {c.status for c in mine if c.theme_id == theme_id}
-    for status in ("confirmed", "rejected", "suggested"):
-        if status in statuses:
-            return status
-    return "not coded (coded other themes)" if mine else "not coded"
 
 
 def _unit_text(codings: Sequence[CodingView], unit: object) -> tuple[str, str]:
@@ -92,16 +75,16 @@ def _unit_text(codings: Sequence[CodingView], unit: object) -> tuple[str, str]:
                 document.text[start:end])
 
 
-def _disagreements(result: dict, codebook: Codebook, codings: Sequence[CodingView]) -> None:
+def _disagreements(result: AgreementResult, codebook: Codebook, codings: Sequence[CodingView]) -> None:
     st.subheader("Disagreements to discuss")
-    themes = [t for t, table in result["per_theme"].items() if table["disagreements"]]
+    themes = [t for t, table in result.per_theme.items() if table.disagreements]
     if not themes:
         st.success("The coders agree on every excerpt they both coded.")
         return
     theme_id = st.selectbox("Theme", themes, format_func=lambda t: theme_path(codebook, t),
                             key="agreement_theme")
-    coders = result["coders"]
-    for unit in result["per_theme"][theme_id]["disagreements"]:
+    coders = result.coders
+    for unit in result.per_theme[theme_id].disagreements:
         reference, text = _unit_text(codings, unit)
         with st.container(border=True):
             st.text(reference)
@@ -122,9 +105,9 @@ def page() -> None:
         return
     codebook = stored_codebook(store(), include_inactive=True)
     result = coding_agreement(codings, [t.id for t in stored_codebook(store()).codable])
-    if not result["per_theme"]:
+    if not result.per_theme:
         st.info("No coder has confirmed any theme yet, so there is nothing to compare. " + GUIDANCE)
         return
-    st.caption(f"{len(result['coders'])} coders, {len(codings)} codings.")
+    st.caption(f"{len(result.coders)} coders, {len(codings)} codings.")
     st.dataframe(agreement_rows(result, codebook), hide_index=True)
     _disagreements(result, codebook, codings)

@@ -3,9 +3,7 @@ import and export YAML or REFI-QDA (.qdc). Every change is recorded under the si
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -13,8 +11,8 @@ import streamlit as st
 from workbench.analysis.runs import list_runs, load_run
 from workbench.coding import codebook as cb
 from workbench.coding import themes
-from workbench.errors import ConfigError, WorkbenchError
-from workbench.exchange import qdc
+from workbench.coding.codebook_files import codebook_from_bytes, codebook_to_bytes
+from workbench.errors import WorkbenchError
 from workbench.ui.state import require_user, settings, show_error, store
 from workbench.users import User
 
@@ -24,24 +22,11 @@ LIST_FIELDS = (("inclusion", "Inclusion criteria"), ("exclusion", "Exclusion cri
 
 def import_codebook_file(name: str, data: bytes, actor: str) -> dict:
     """Import an uploaded YAML (.yaml/.yml) or REFI-QDA (.qdc) codebook; returns added/updated counts."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".qdc":
-        book = qdc.codebook_from_qdc(data, name=Path(name).stem)
-    elif suffix in (".yaml", ".yml"):
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(name).name
-            path.write_bytes(data)
-            book = cb.load_codebook(path)
-    else:
-        raise ConfigError(f"{name}: choose a .yaml, .yml or .qdc codebook file")
-    return themes.import_codebook(store(), book, actor=actor)
+    return themes.import_codebook(store(), codebook_from_bytes(name, data), actor=actor)
 
 
 def export_yaml(book: cb.Codebook) -> bytes:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "codebook.yaml"
-        cb.save_codebook(book, path)
-        return path.read_bytes()
+    return codebook_to_bytes(book, "codebook.yaml")
 
 
 def _lines(text: str) -> list[str]:
@@ -163,7 +148,7 @@ def _split(book: cb.Codebook, user: User, off: bool) -> None:
 
 def _promote(user: User, off: bool) -> None:
     st.subheader("Promote a topic of a run to a theme")
-    runs = [r["run_id"] for r in list_runs(settings().runs_dir)]
+    runs = [r.run_id for r in list_runs(settings().runs_dir)]
     if not runs:
         st.info("No topic runs yet: fit one on the Themes page or with `workbench model fit`.")
         return
@@ -201,8 +186,8 @@ def _import_export(book: cb.Codebook, user: User, off: bool) -> None:
     try:
         left.download_button("Export YAML", export_yaml(book), "codebook.yaml", "application/x-yaml",
                              key="codebook_export_yaml")
-        right.download_button("Export REFI-QDA (.qdc)", qdc.codebook_to_qdc(book), "codebook.qdc",
-                              "application/xml", key="codebook_export_qdc")
+        right.download_button("Export REFI-QDA (.qdc)", codebook_to_bytes(book, "codebook.qdc"),
+                              "codebook.qdc", "application/xml", key="codebook_export_qdc")
     except WorkbenchError as exc:
         show_error(exc)
 

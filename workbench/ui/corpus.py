@@ -7,36 +7,28 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from workbench.coding.queue import review_queue
 from workbench.coding.review import list_codings
-from workbench.coding.suggest import review_queue
 from workbench.coding.themes import stored_codebook
+from workbench.corpus import SUPPORTED
 from workbench.corpus.ingest import Ingestor, IngestReport
+from workbench.corpus.metadata import METADATA_FIELDS, display_value, distinct_values, field_label
 from workbench.errors import WorkbenchError
 from workbench.privacy.redact import Redaction
 from workbench.store import count_documents, get_document, list_documents
 from workbench.ui.render import Span, highlighted_html, legend_html, theme_colours
 from workbench.ui.state import require_user, settings, show_error, store
 
-UPLOAD_TYPES = ["txt", "md", "docx", "pdf", "csv", "xlsx", "jsonl", "zip"]
-FILTER_FIELDS = ("review_type", "year", "region", "harm_type", "child_age_band")
+UPLOAD_TYPES = [suffix.lstrip(".") for suffix in SUPPORTED]
 REPORT_KEY = "corpus_last_report"
 
 
 def ingest_uploads(files: list[tuple[str, bytes]], progress: Callable[[int, int, str], None] | None = None,
                    actor: str = "system", by_file: dict[str, IngestReport] | None = None) -> IngestReport:
     """Ingest uploaded (name, bytes) files one by one; ``by_file`` receives each file's own report."""
-    ingestor = Ingestor(store(), settings(), actor=actor)
-    total = IngestReport()
-    for done, (name, data) in enumerate(files, start=1):
-        report = ingestor.ingest_bytes([(name, data)])
-        if by_file is not None:
-            by_file[name] = report
-        total.documents_added += report.documents_added
-        total.excerpts_added += report.excerpts_added
-        total.document_ids.extend(report.document_ids)
-        total.skipped.extend(report.skipped)
-        if progress:
-            progress(done, len(files), name)
+    total, each = Ingestor(store(), settings(), actor=actor).ingest_each(files, progress)
+    if by_file is not None:
+        by_file.update(each)
     return total
 
 
@@ -89,16 +81,17 @@ def _document_table(home: str, n_documents: int) -> pd.DataFrame:
     """Documents with their metadata (cached per home and document count)."""
     with store().session() as session:
         rows = [{"id": d.id, "title": d.title, "source": d.source_name, "excerpts": len(d.excerpts),
-                 **{k: ("" if d.meta.get(k) is None else str(d.meta.get(k))) for k in FILTER_FIELDS}}
+                 **{k: display_value(d.meta.get(k)) for k in METADATA_FIELDS}}
                 for d in list_documents(session)]
-    return pd.DataFrame(rows, columns=["id", "title", "source", "excerpts", *FILTER_FIELDS])
+    return pd.DataFrame(rows, columns=["id", "title", "source", "excerpts", *METADATA_FIELDS])
 
 
 def _filtered(table: pd.DataFrame) -> pd.DataFrame:
-    columns = st.columns(len(FILTER_FIELDS))
-    for column, field in zip(columns, FILTER_FIELDS, strict=True):
-        options = sorted(v for v in table[field].unique() if v)
-        chosen = column.multiselect(field.replace("_", " "), options, key=f"corpus_filter_{field}")
+    """The table narrowed by each field's filter; each offers the values left by those before it."""
+    columns = st.columns(len(METADATA_FIELDS))
+    for column, field in zip(columns, METADATA_FIELDS, strict=True):
+        options = distinct_values(table[[field]].to_dict("records"), [field])[field]
+        chosen = column.multiselect(field_label(field), options, key=f"corpus_filter_{field}")
         if chosen:
             table = table[table[field].isin(chosen)]
     return table

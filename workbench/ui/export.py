@@ -4,77 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from itertools import islice
 
 import streamlit as st
 
+from workbench.coding.codebook import theme_path
 from workbench.coding.review import STATUSES, list_codings
 from workbench.coding.themes import stored_codebook
+from workbench.corpus.metadata import FILTER_FIELDS, field_values
 from workbench.errors import WorkbenchError
-from workbench.exchange.qdc import codebook_to_qdc
-from workbench.exchange.qdpx import write_qdpx
-from workbench.exchange.report import build_report, write_docx, write_html
-from workbench.exchange.rows import ExportFilter, coding_rows, theme_path
-from workbench.exchange.tabular import metadata_keys, write_csv, write_jsonl, write_matrix_csv, write_xlsx
-from workbench.store import list_documents
+from workbench.exchange.registry import (
+    DEFAULT_TITLE,
+    EXPORT_FORMATS,
+    ExportOptions,
+    export,
+    file_name,
+)
+from workbench.exchange.rows import ExportFilter, coding_rows
 from workbench.ui.state import require_user, settings, show_error, store
 
-# key -> (label, file name suffix, MIME type)
 FORMATS: dict[str, tuple[str, str, str]] = {
-    "csv": ("CSV (one row per coding)", ".csv", "text/csv"),
-    "xlsx": ("Excel workbook", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "docx": ("Word report", ".docx",
-             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "html": ("HTML report", ".html", "text/html"),
-    "qdpx": ("REFI-QDA project (.qdpx)", ".qdpx", "application/zip"),
-    "qdc": ("REFI-QDA codebook (.qdc)", ".qdc", "application/xml"),
-    "jsonl": ("JSON Lines", ".jsonl", "application/x-ndjson"),
-    "matrix": ("Theme x document matrix (CSV)", "-matrix.csv", "text/csv"),
-}
-METADATA_FIELDS = ("region", "year", "review_type")
+    name: (f.description, f.suffix, f.media_type) for name, f in EXPORT_FORMATS.items()}
+"""format name -> (label, file name suffix, media type), from the library's registry."""
 ANY = "(any)"
 PREVIEW_ROWS = 20
 FILE_KEY = "export_file"
 
 
-def file_stem(title: str) -> str:
-    """A safe file name stem from a report title: 'Coded excerpts' -> 'coded-excerpts'."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80] or "export"
-
-
-def build_export(fmt: str, filters: ExportFilter, title: str) -> tuple[str, bytes, str]:
+def build_export(fmt: str, filters: ExportFilter, title: str,
+                 presence: bool = False) -> tuple[str, bytes, str]:
     """Write the codings passing ``filters`` in format ``fmt`` into memory: (file name, content, MIME)."""
-    if fmt not in FORMATS:
-        raise WorkbenchError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    _, suffix, mime = FORMATS[fmt]
+    name = file_name(fmt, title)  # refuses an unknown format before anything is written
     data = io.BytesIO()
-    db = store()
-    if fmt == "csv":
-        write_csv(coding_rows(db, filters), data, metadata_keys=metadata_keys(db, filters))
-    elif fmt == "xlsx":
-        write_xlsx(coding_rows(db, filters), data, metadata_keys=metadata_keys(db, filters))
-    elif fmt == "jsonl":
-        write_jsonl(coding_rows(db, filters), data)
-    elif fmt == "matrix":
-        write_matrix_csv(coding_rows(db, filters), data)
-    elif fmt == "docx":
-        write_docx(build_report(db, filters, title=title), data)
-    elif fmt == "html":
-        write_html(build_report(db, filters, title=title), data)
-    elif fmt == "qdpx":
-        write_qdpx(db, data, filters, name=title)
-    else:
-        data.write(codebook_to_qdc(stored_codebook(db)))
-    return file_stem(title) + suffix, data.getvalue(), mime
+    export(store(), fmt, data, filters, ExportOptions(title=title, presence=presence))
+    return name, data.getvalue(), EXPORT_FORMATS[fmt].media_type
 
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _metadata_options(home: str) -> dict[str, list[str]]:
     """The values each metadata field takes in the corpus (``home`` keys the cache)."""
-    with store().session() as session:
-        metas = [d.meta or {} for d in list_documents(session)]
-    return {key: sorted({str(m[key]) for m in metas if m.get(key) is not None}) for key in METADATA_FIELDS}
+    return field_values(store(), FILTER_FIELDS)
 
 
 def _date_range() -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -103,7 +72,7 @@ def _filters() -> ExportFilter:
                                key="export_coders")
     options = _metadata_options(str(settings().home))
     metadata = {}
-    for column, key in zip(st.columns(len(METADATA_FIELDS)), METADATA_FIELDS, strict=True):
+    for column, key in zip(st.columns(len(FILTER_FIELDS)), FILTER_FIELDS, strict=True):
         value = column.selectbox(key.replace("_", " ").capitalize(), [ANY, *options[key]],
                                  key=f"export_meta_{key}")
         if value != ANY:
@@ -126,12 +95,12 @@ def _preview(filters: ExportFilter) -> int:
     return count
 
 
-def _download(fmt: str, filters: ExportFilter, title: str) -> None:
-    signature = repr((fmt, filters, title))
+def _download(fmt: str, filters: ExportFilter, title: str, presence: bool) -> None:
+    signature = repr((fmt, filters, title, presence))
     if st.button("Prepare download", key="export_prepare"):
         try:
             with st.spinner("Preparing the file…"):
-                name, data, mime = build_export(fmt, filters, title)
+                name, data, mime = build_export(fmt, filters, title, presence)
         except WorkbenchError as exc:
             show_error(exc)
             return
@@ -150,9 +119,12 @@ def page() -> None:
     st.write("Choose which codings to export and a format, check the preview, then prepare the file "
              "and download it. Anyone signed in may export.")
     filters = _filters()
-    fmt = st.selectbox("Format", list(FORMATS), format_func=lambda k: FORMATS[k][0], key="export_format")
+    fmt = st.selectbox("Format", list(EXPORT_FORMATS), format_func=lambda k: EXPORT_FORMATS[k].description,
+                       key="export_format")
     if fmt == "qdc":
         st.caption("The REFI-QDA codebook holds the whole codebook; the filters do not apply to it.")
-    title = st.text_input("Title (for reports and the file name)", value="Coded excerpts", key="export_title")
+    presence = fmt == "matrix-csv" and st.checkbox(
+        "Presence (1 or 0) instead of the number of codings", key="export_presence")
+    title = st.text_input("Title (for reports and the file name)", value=DEFAULT_TITLE, key="export_title")
     _preview(filters)
-    _download(fmt, filters, title.strip() or "Coded excerpts")
+    _download(fmt, filters, title.strip() or DEFAULT_TITLE, presence)

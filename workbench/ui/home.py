@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench.analysis.runs import list_runs
+from workbench.coding.queue import latest_batch
 from workbench.coding.review import list_codings
-from workbench.coding.suggest import latest_batch
 from workbench.errors import WorkbenchError
 from workbench.store import corpus_stats
 from workbench.ui.state import current_user, embedder, page_link, settings, show_error, store
@@ -61,17 +61,16 @@ def make_suggestions(actor: str) -> None:
     """Suggest themes for every excerpt with the stored codebook and the latest run."""
     from workbench.analysis.embed import embedding_cache
     from workbench.analysis.runs import latest_run
-    from workbench.coding.codebook import load_codebook
     from workbench.coding.suggest import suggest
-    from workbench.coding.themes import import_codebook, stored_codebook
+    from workbench.coding.themes import ensure_codebook, stored_codebook
 
     with st.status("Suggesting themes for every excerpt...", expanded=True) as status:
         try:
             if not stored_codebook(store()).themes:
                 st.write("Importing the default codebook")
-                import_codebook(store(), load_codebook(), actor=actor)
+            codebook = ensure_codebook(store(), actor=actor)
             st.write("Embedding excerpts and scoring themes")
-            result = suggest(store(), stored_codebook(store()), embedder(),
+            result = suggest(store(), codebook, embedder(),
                              cache=embedding_cache(settings()), run=latest_run(settings().runs_dir),
                              spacy_model=settings().spacy_model, actor=actor)
         except WorkbenchError as error:

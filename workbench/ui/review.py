@@ -9,15 +9,14 @@ import streamlit as st
 
 from workbench.analysis.runs import list_runs
 from workbench.coding import review
-from workbench.coding.suggest import QueueItem, latest_batch, review_queue
+from workbench.coding.queue import QueueItem, latest_batch, review_queue
 from workbench.coding.themes import stored_codebook
+from workbench.corpus.metadata import FILTER_FIELDS, field_values
 from workbench.errors import Conflict, WorkbenchError
-from workbench.store import list_documents
 from workbench.ui.state import require_user, settings, show_error, store
 from workbench.users import User
 
 ORDERS = {"Uncertain first": "uncertain", "Highest score first": "score"}
-META_FILTERS = ("region", "year", "review_type")
 ANY = "(any)"
 
 
@@ -34,11 +33,7 @@ def last_key(user: User) -> str:
 @st.cache_data(show_spinner=False)
 def _metadata_values(batch: str | None) -> dict[str, list[str]]:
     """Values of the filterable metadata fields over all documents (re-read per suggestion batch)."""
-    with store().session() as session:
-        documents = list_documents(session)
-        values = {k: sorted({str(d.meta[k]) for d in documents if d.meta.get(k) not in (None, "")})
-                  for k in META_FILTERS}
-    return values
+    return field_values(store(), FILTER_FIELDS)
 
 
 @st.cache_data(show_spinner=False)
@@ -62,7 +57,7 @@ def _filters(themes: dict[str, str]) -> tuple[str, str | None, dict[str, str], s
                                   key=f"review_meta_{field}")
             if chosen != ANY:
                 where[field] = chosen
-        runs = [r["run_id"] for r in list_runs(settings().runs_dir)]
+        runs = [r.run_id for r in list_runs(settings().runs_dir)]
         run_id = st.selectbox("Topic run", [ANY, *runs], key="review_run")
     return order, None if theme == ANY else theme, where, None if run_id == ANY else run_id
 

@@ -3,19 +3,26 @@ co-occurrence, each number clickable through to the excerpts behind it."""
 
 from __future__ import annotations
 
-from itertools import combinations
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from workbench.analysis.runs import Run, fit_run, list_runs, load_run
 from workbench.analysis.topics import MODELS_DIR, TopicConfig
+from workbench.analysis.views import (
+    co_coded,
+    coded_frame,
+    cooccurrence,
+    excerpt_frame,
+    intertopic_map,
+    theme_frequency,
+    topic_excerpts,
+    topic_rows,
+)
 from workbench.coding.themes import stored_codebook
 from workbench.errors import WorkbenchError
-from workbench.exchange.rows import ExportFilter, coding_rows
-from workbench.store import count_excerpts, list_documents
+from workbench.store import count_excerpts
 from workbench.ui.state import embedder, require_user, settings, show_error, store
 
 PENDING_RUN = "themes_pending_run"
@@ -39,16 +46,16 @@ def _fit_section(can_edit: bool, actor: str) -> None:
         with st.status(f"Fitting a topic run with {name}…", expanded=True) as status:
             try:
                 config = TopicConfig.from_toml(configs[name])
-                record = fit_run(store(), settings(), config, embedder(), codebook=stored_codebook(store()),
-                                 progress=st.text, actor=actor)
+                run = fit_run(store(), settings(), config, embedder(), codebook=stored_codebook(store()),
+                             progress=st.text, actor=actor)
             except WorkbenchError as exc:
                 status.update(label="Fitting failed", state="error")
                 show_error(exc)
                 return
-            status.update(label=f"Fitted run {record['run_id']}", state="complete")
-        st.session_state[PENDING_RUN] = record["run_id"]
-        st.session_state[FIT_MESSAGE] = (f"Fitted run {record['run_id']}: "
-                                         f"{record['metrics']['n_topics']} topics.")
+            status.update(label=f"Fitted run {run.run_id}", state="complete")
+        st.session_state[PENDING_RUN] = run.run_id
+        st.session_state[FIT_MESSAGE] = (f"Fitted run {run.run_id}: "
+                                         f"{run.metrics['n_topics']} topics.")
         st.rerun()
 
 
@@ -60,40 +67,15 @@ def _load_run(runs_dir: str, run_id: str) -> Run:
 @st.cache_data(show_spinner=False)
 def _excerpts(home: str, n_excerpts: int) -> pd.DataFrame:
     """Every excerpt with its document title (cached per home and excerpt count)."""
-    with store().session() as session:
-        rows = [{"excerpt_id": e.id, "document_id": d.id, "title": d.title, "text": e.text}
-                for d in list_documents(session) for e in d.excerpts]
-    return pd.DataFrame(rows, columns=["excerpt_id", "document_id", "title", "text"])
-
-
-def coded_rows() -> pd.DataFrame:
-    """Confirmed codings with document year and region, one row each."""
-    rows = [{"coding_id": r.coding_id, "document_id": r.document_id, "title": r.title, "text": r.text,
-             "start": r.start, "end": r.end, "theme": r.theme_name,
-             "year": str(r.metadata.get("year", "unknown")),
-             "region": str(r.metadata.get("region", "unknown"))}
-            for r in coding_rows(store(), ExportFilter())]
-    return pd.DataFrame(rows, columns=["coding_id", "document_id", "title", "text", "start", "end",
-                                       "theme", "year", "region"])
+    return excerpt_frame(store())
 
 
 def topic_table(run: Run, theme_names: dict[str, str]) -> pd.DataFrame:
-    rows = [{"id": t["id"], "label": t["label"], "size": t["size"],
-             "top words": ", ".join(w for w, _ in t["words"][:8]),
-             "theme": theme_names.get(t["theme"], t["theme"]) if t["theme"] else "emergent"}
-            for t in run.topics if t["id"] >= 0]
+    """The run's topics (outliers left out), theme ids shown as names."""
+    rows = [{"id": t.id, "label": t.label, "size": t.size, "top words": ", ".join(t.words),
+             "theme": theme_names.get(t.theme, t.theme) if t.theme else "emergent"}
+            for t in topic_rows(run.topics) if t.id >= 0]
     return pd.DataFrame(rows, columns=["id", "label", "size", "top words", "theme"])
-
-
-def intertopic_map(run: Run) -> pd.DataFrame:
-    """A 2-D PCA projection of the topic centroids, with topic sizes."""
-    from sklearn.decomposition import PCA
-
-    sizes = {t["id"]: t["size"] for t in run.topics}
-    ids = sorted(i for i in run.centroids if i >= 0)
-    points = PCA(n_components=2, random_state=0).fit_transform(np.vstack([run.centroids[i] for i in ids]))
-    return pd.DataFrame({"topic": ids, "x": points[:, 0], "y": points[:, 1],
-                         "size": [sizes.get(i, 1) for i in ids]})
 
 
 def _topics_section(run: Run, theme_names: dict[str, str]) -> None:
@@ -110,14 +92,14 @@ def _topics_section(run: Run, theme_names: dict[str, str]) -> None:
     words = pd.DataFrame(topic["words"][:10], columns=["word", "weight"]).set_index("word")
     st.bar_chart(words, horizontal=True)
     excerpts = _excerpts(str(settings().home), _n_excerpts())
-    ids = [e for e, t in run.assignments.items() if t == topic_id]
+    ids = topic_excerpts(run.assignments, topic_id)
     st.caption(f"{len(ids)} excerpts in topic {topic_id}")
     st.dataframe(excerpts[excerpts["excerpt_id"].isin(ids)][["title", "text"]], hide_index=True,
                  key="themes_topic_excerpts")
     if len(table) >= 2:
         st.subheader("Intertopic distance map")
         st.caption("Topic centroids projected to two dimensions (PCA); point size is topic size.")
-        st.scatter_chart(intertopic_map(run), x="x", y="y", size="size")
+        st.scatter_chart(intertopic_map(run.topics, run.centroids), x="x", y="y", size="size")
 
 
 def _n_excerpts() -> int:
@@ -128,32 +110,13 @@ def _n_excerpts() -> int:
 def _frequency_section(coded: pd.DataFrame) -> None:
     st.subheader("Theme frequency")
     by = st.radio("By", ["year", "region"], horizontal=True, key="themes_freq_by")
-    counts = pd.crosstab(coded["theme"], coded[by])
+    counts = theme_frequency(coded, by)
     st.dataframe(counts, key="themes_freq_table")
     theme = st.selectbox("Theme", list(counts.index), key="themes_freq_theme")
     value = st.selectbox(by.capitalize(), list(counts.columns), key="themes_freq_value")
     chosen = coded[(coded["theme"] == theme) & (coded[by] == value)]
     st.caption(f"{len(chosen)} confirmed codings of this theme in this {by}")
     st.dataframe(chosen[["title", "text"]], hide_index=True, key="themes_freq_excerpts")
-
-
-def units(coded: pd.DataFrame, unit: str) -> pd.Series:
-    """Themes per excerpt (document and span) or per document."""
-    keys = ["document_id", "start", "end"] if unit == "excerpt" else ["document_id"]
-    return coded.groupby(keys)["theme"].agg(lambda s: frozenset(s))
-
-
-def cooccurrence(coded: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """Theme x theme counts of units coded with both (the diagonal: units coded with the theme)."""
-    themes = sorted(coded["theme"].unique())
-    matrix = pd.DataFrame(0, index=themes, columns=themes)
-    for found in units(coded, unit):
-        for theme in found:
-            matrix.loc[theme, theme] += 1
-        for a, b in combinations(sorted(found), 2):
-            matrix.loc[a, b] += 1
-            matrix.loc[b, a] += 1
-    return matrix
 
 
 def _cooccurrence_section(coded: pd.DataFrame) -> None:
@@ -164,11 +127,8 @@ def _cooccurrence_section(coded: pd.DataFrame) -> None:
     left, right = st.columns(2)
     a = left.selectbox("Theme", list(matrix.index), key="themes_cooc_a")
     b = right.selectbox("with theme", list(matrix.index), key="themes_cooc_b")
-    both = units(coded, unit)
-    both = both[both.apply(lambda found: a in found and b in found)]
-    keys = ["document_id", "start", "end"] if unit == "excerpt" else ["document_id"]
-    chosen = coded[coded.set_index(keys).index.isin(both.index) & coded["theme"].isin([a, b])]
-    st.caption(f"{len(both)} {unit}s coded with both")
+    count, chosen = co_coded(coded, unit, a, b)
+    st.caption(f"{count} {unit}s coded with both")
     st.dataframe(chosen[["title", "theme", "text"]], hide_index=True, key="themes_cooc_excerpts")
 
 
@@ -179,9 +139,9 @@ def _choose_run() -> Run | None:
         return None
     if PENDING_RUN in st.session_state:
         st.session_state["themes_run"] = st.session_state.pop(PENDING_RUN)
-    by_id = {r["run_id"]: r for r in runs}
+    by_id = {r.run_id: r for r in runs}
     run_id = st.selectbox("Topic run (latest first)", list(by_id), key="themes_run",
-                          format_func=lambda i: f"{i} ({by_id[i]['n_topics']} topics)")
+                          format_func=lambda i: f"{i} ({by_id[i].n_topics} topics)")
     try:
         return _load_run(str(settings().runs_dir), run_id)
     except WorkbenchError as exc:
@@ -199,7 +159,7 @@ def page() -> None:
     if run is not None:
         codebook = stored_codebook(store(), include_inactive=True)
         _topics_section(run, {t.id: t.name for t in codebook.themes})
-    coded = coded_rows()
+    coded = coded_frame(store())
     if coded.empty:
         st.info("No confirmed codings yet: confirm suggestions on the Review queue page to see theme "
                 "frequencies and co-occurrence.")
