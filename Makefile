@@ -2,13 +2,13 @@
 #   make run   - create .venv, install, ingest the sample corpus if the database is empty, fit a
 #                default topic run and make theme suggestions if there are none yet, and start
 #                the app on http://127.0.0.1:8501
-#   make test  - create .venv with the dev extras, check style, run the whole test suite
+#   make test  - create .venv with the dev extras, check style and types, run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 PIP = $(BIN)/python -m pip install --quiet -c constraints.txt
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test lint typecheck install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,11 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 
-test: lint
+typecheck: lint
+	$(BIN)/mypy
+
+test: typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -58,8 +58,8 @@ def test_mixed_folder_ingests_good_files_and_reports_bad_ones(store, settings, m
     assert all(p[1] == 12 for p in progress)
     with store.session() as s:
         stats = corpus_stats(s)
-        assert stats["documents"] == 7
-        assert stats["excerpts"] == report.excerpts_added
+        assert stats.documents == 7
+        assert stats.excerpts == report.excerpts_added
         [a] = list_documents(s, region="London")
         assert a.title == "Rapid review: Child A"
         assert a.meta == {"review_type": "rapid review", "year": 2022, "region": "London",
@@ -101,8 +101,8 @@ def test_failure_while_storing_leaves_nothing_half_written(store, settings, tmp_
     report = Ingestor(store, settings).ingest_paths([tmp_path / "two.txt"])
     assert report.documents_added == 1
     with store.session() as s:
-        assert corpus_stats(s)["documents"] == 1
-        assert corpus_stats(s)["excerpts"] == 1
+        assert corpus_stats(s).documents == 1
+        assert corpus_stats(s).excerpts == 1
         ingests = [e for e in list_events(s) if e.action == "document.ingest"]
         assert [e.payload["source_name"] for e in ingests] == ["two.txt"]
 

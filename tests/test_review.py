@@ -15,6 +15,7 @@ from workbench.coding.review import (
     memo_document,
     recode,
     reject,
+    reject_and_code,
     undo,
     write_memo,
 )
@@ -140,3 +141,19 @@ def test_document_memos(coded):
 def test_unknown_suggestion(coded):
     with pytest.raises(NotFound, match="no suggestion with id 99; run `workbench suggest` first"):
         confirm(coded, 99, "alice")
+
+
+def test_reject_and_code_records_both_in_one_transaction(coded):
+    coding = reject_and_code(coded, 1, "substance_misuse", "alice", memo="drinking, not sleep")
+    assert (coding.theme_id, coding.status, coding.source) == ("substance_misuse", "confirmed", "manual")
+    assert [(c.theme_id, c.status) for c in list_codings(coded)] == [("sudi", "rejected"),
+                                                                     ("substance_misuse", "confirmed")]
+    assert TEXT[coding.start:coding.end].startswith("The baby was found")
+
+
+def test_reject_and_code_with_an_unknown_theme_leaves_nothing_half_done(coded):
+    with pytest.raises(NotFound):
+        reject_and_code(coded, 1, "no_such_theme", "alice")
+    assert list_codings(coded) == []
+    with coded.session() as s:
+        assert list_events(s, action="coding.create") == []

@@ -63,8 +63,8 @@ def test_failed_transaction_leaves_nothing_half_written(any_store):
         add_document(s, title="t", source_name="b.txt", sha256="b" * 64, text=TEXT,
                      metadata={}, spans=[(12, 28, ""), (5, 5, "")])  # empty span violates a check
     with any_store.session() as s:
-        assert corpus_stats(s)["documents"] == 0
-        assert corpus_stats(s)["excerpts"] == 0
+        assert corpus_stats(s).documents == 0
+        assert corpus_stats(s).excerpts == 0
 
 
 def test_events_are_append_only(any_store):
@@ -87,7 +87,7 @@ def test_stats_and_filters(any_store):
         add(s, "b" * 64, year=2021, review_type="rapid review", region="North East")
         add(s, "c" * 64, year=2021, review_type="practice briefing", region="London")
     with any_store.session() as s:
-        assert corpus_stats(s) == {
+        assert corpus_stats(s).as_dict() == {
             "documents": 3, "excerpts": 6,
             "by_year": {"2020": 1, "2021": 2},
             "by_review_type": {"practice briefing": 1, "rapid review": 2},
@@ -142,3 +142,93 @@ def test_migration_backs_up_an_existing_sqlite_file(settings):
     with pytest.raises(StoreError):  # 0000 is unknown to the migrations
         open_store(settings)
     assert [p.name.split(".")[2] for p in settings.home.glob("workbench.db.*.bak")] == ["0000"]
+
+
+def _themes(session, *ids):
+    from workbench.store.themes import add_theme
+
+    for position, theme_id in enumerate(ids):
+        add_theme(session, theme_id, {"name": theme_id.title()}, origin="test", position=position)
+
+
+def test_coding_repository(any_store):
+    from workbench.store import codings
+
+    with any_store.session() as s:
+        doc = add(s)
+        _themes(s, "sudi", "neglect")
+        first, second = (e.id for e in doc.excerpts)
+        a = codings.add_coding(s, "alice", {"document_id": doc.id, "excerpt_id": first, "start": 12,
+                                            "end": 28, "theme_id": "sudi", "status": "confirmed"})
+        b = codings.add_coding(s, "bob", {"document_id": doc.id, "excerpt_id": second, "start": 30,
+                                          "end": 47, "theme_id": "sudi", "status": "rejected"})
+        ids = (a.id, b.id)
+    with any_store.session() as s:
+        assert codings.find_decision(s, "alice", first, "sudi").id == ids[0]
+        assert codings.find_decision(s, "alice", second, "sudi") is None
+        assert sorted(codings.excerpt_verdicts(s)) == [("sudi", first, "confirmed"),
+                                                       ("sudi", second, "rejected")]
+        assert codings.decided_pairs(s, "bob") == {(second, "sudi")}
+        updated = codings.update_coding(s, codings.get_coding(s, ids[0]), {"memo": "clear"})
+        assert (updated.memo, updated.version) == ("clear", 2)
+        assert sorted(codings.move_theme_codings(s, "sudi", "neglect")) == list(ids)
+    with any_store.session() as s:
+        assert [(c.coder, c.theme_id, c.version) for c in codings.list_codings(s)] == [
+            ("alice", "neglect", 3), ("bob", "neglect", 2)]
+        assert [c.coder for c in codings.list_codings(s, status="rejected")] == ["bob"]
+        rows = list(codings.export_codings(s, statuses=("confirmed",), batch_size=1))
+        assert [(c.id, doc_id, title) for c, doc_id, title, _, _ in rows] == [(ids[0], doc.id, "Review A")]
+        codings.update_coding(s, codings.get_coding(s, ids[1]), {"withdrawn": True})
+    with any_store.session() as s:
+        assert codings.find_coding(s, ids[1]).withdrawn
+        with pytest.raises(NotFound, match=f"^no coding with id {ids[1]}$"):
+            codings.get_coding(s, ids[1])
+
+
+def test_suggestion_memo_and_user_repositories(any_store):
+    from workbench.store import memos, suggestions, users
+
+    with any_store.session() as s:
+        doc = add(s)
+        _themes(s, "sudi", "neglect")
+        assert suggestions.latest_batch(s) is None
+        first = doc.excerpts[0].id
+        for batch, theme, run in (("b1", "sudi", None), ("b2", "sudi", "r1"), ("b2", "neglect", None)):
+            suggestions.add_suggestion(s, batch, first, theme, 0.7, {"seeds": []}, run)
+        memo = memos.add_document_memo(s, doc.id, "alice", "Read with the chronology.")
+        users.add_user(s, "zoe", "viewer", "hash")
+        users.add_user(s, "alice", "admin", "hash")
+    with any_store.session() as s:
+        assert suggestions.latest_batch(s) == "b2"
+        found = list(suggestions.batch_suggestions(s, "b2"))
+        assert sorted((g.theme_id, e.id, d.id) for g, e, d in found) == [("neglect", first, doc.id),
+                                                                        ("sudi", first, doc.id)]
+        assert [g.theme_id for g, _, _ in suggestions.batch_suggestions(s, "b2", run_id="r1")] == ["sudi"]
+        assert [g.run_id for g, _, _ in suggestions.batch_suggestions(s, "b2", theme_id="neglect")] == [None]
+        suggestions.move_theme_suggestions(s, "sudi", "neglect")
+    with any_store.session() as s:
+        assert suggestions.get_suggestion(s, 1).theme_id == "neglect"
+        with pytest.raises(NotFound, match="^no suggestion with id 99; run `workbench suggest` first$"):
+            suggestions.get_suggestion(s, 99)
+        assert [(m.id, m.text) for m in memos.list_document_memos(s, doc.id)] == [
+            (memo.id, "Read with the chronology.")]
+        assert [u.name for u in users.list_users(s)] == ["alice", "zoe"]
+        assert users.count_users(s) == 2 and users.find_user(s, "nobody") is None
+
+
+def test_excerpt_queries_and_events_by_actor(any_store):
+    from workbench.store.documents import all_metadata, document_text, get_excerpt, overlapping_excerpts
+
+    with any_store.session() as s:
+        doc = add(s, region="London")
+        for actor, action in (("alice", "a.one"), ("bob", "b.one"), ("alice", "a.two")):
+            record_event(s, actor, action)
+    with any_store.session() as s:
+        assert sorted(e.seq for e in overlapping_excerpts(s, doc.id, 20, 35)) == [0, 1]
+        assert [e.seq for e in overlapping_excerpts(s, doc.id, 28, 30)] == []
+        assert get_excerpt(s, doc.excerpts[1].id).text == "Second paragraph."
+        with pytest.raises(NotFound, match="^no excerpt with id 99$"):
+            get_excerpt(s, 99)
+        assert document_text(s, doc.id) == TEXT and document_text(s, 99) is None
+        assert list(all_metadata(s)) == [{"region": "London"}]
+        assert [e.action for e in list_events(s, actor="alice", newest_first=True)] == ["a.two", "a.one"]

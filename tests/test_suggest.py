@@ -34,9 +34,9 @@ def mini(store, settings):
 
 def test_suggestions_carry_scores_and_evidence(mini):
     result = suggest(mini, stored_codebook(mini), FakeEmbedder())
-    assert result["excerpts"] == 100 and result["suggestions"] > 0
+    assert result.excerpts == 100 and result.suggestions > 0
     items = review_queue(mini, "alice", order="score")
-    assert len(items) == result["suggestions"]
+    assert len(items) == result.suggestions
     assert all(0 <= i.score <= 1 for i in items)
     assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
     for item in items:
@@ -47,7 +47,7 @@ def test_suggestions_carry_scores_and_evidence(mini):
         assert all(n["kind"] == "example" and n["text"] in theme.examples for n in evidence["nearest"])
     with mini.session() as s:
         [event] = list_events(s, action="suggest.run")
-        assert event.payload["suggestions"] == result["suggestions"]
+        assert event.payload["suggestions"] == result.suggestions
 
 
 def test_seed_keywords_are_found_as_evidence():
@@ -105,7 +105,7 @@ def test_classifier_takes_over_after_ten_confirmed_and_ten_rejected(mini):
     for e in negatives:
         code_span(mini, *spans[e], theme, "alice", status="rejected")
     result = suggest(mini, stored_codebook(mini), FakeEmbedder())
-    assert result["classifier_themes"] == [theme]
+    assert result.classifier_themes == [theme]
     items = review_queue(mini, "bob", theme=theme)
     assert all(i.evidence["classifier"] for i in items)
 

@@ -39,7 +39,7 @@ from workbench.store import Store, list_documents, record_event
 
 LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "sentence-transformers",
              "torch", "numpy", "spacy")
-Say = Callable[[str], None]
+Say = Callable[[str], object]
 
 
 def library_versions() -> dict[str, str]:

@@ -329,7 +329,7 @@ class TopicModeller:
         )
 
     def fit(self, texts: Sequence[str], embeddings: np.ndarray,
-            progress: Callable[[str], None] | None = None) -> TopicModeller:
+            progress: Callable[[str], object] | None = None) -> TopicModeller:
         if len(texts) != len(embeddings):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         if len(texts) < 2 * self.config.cluster.min_cluster_size:

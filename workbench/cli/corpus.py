@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import click
 
@@ -35,12 +35,12 @@ def stats(settings: Settings, as_json: bool) -> None:
     with open_store(settings).session() as session:
         result = corpus_stats(session)
     if as_json:
-        print_json(result)
+        print_json(result.as_dict())
         return
-    print(f"Documents: {result['documents']}\nExcerpts:  {result['excerpts']}")
-    for heading, key in (("By year", "by_year"), ("By review type", "by_review_type")):
+    print(f"Documents: {result.documents}\nExcerpts:  {result.excerpts}")
+    for heading, counts in (("By year", result.by_year), ("By review type", result.by_review_type)):
         print(f"{heading}:")
-        for value, count in cast("dict[str, int]", result[key]).items():
+        for value, count in counts.items():
             print(f"  {value:<50} {count:>5}")
 
 

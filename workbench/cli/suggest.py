@@ -49,10 +49,10 @@ def suggest(settings: Settings, run_id: str | None, no_run: bool, if_none: bool,
                             cache=embedding_cache(settings), run=run, spacy_model=settings.spacy_model,
                             actor=actor)
     if as_json:
-        print_json({"excerpts": result["excerpts"], "suggestions": result["suggestions"]})
+        print_json({"excerpts": result.excerpts, "suggestions": result.suggestions})
     else:
-        print(f"{result['suggestions']} suggestions for {result['excerpts']} excerpts "
-              f"(batch {result['batch']}{', run ' + run.run_id if run else ''}).")
+        print(f"{result.suggestions} suggestions for {result.excerpts} excerpts "
+              f"(batch {result.batch}{', run ' + run.run_id if run else ''}).")
 
 
 @command()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ def predictions(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[obj
 
 
 def quality(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[object],
-            gold: dict[object, set[str]], settings: SuggestSettings) -> dict:
+            gold: Mapping[Any, set[str]], settings: SuggestSettings) -> dict:
     """Per-theme precision, recall, F1 and support, macro- and micro-F1 (see metrics.theme_scores)."""
     predicted = predictions(scores, theme_ids, keys, settings.threshold, settings.max_per_excerpt)
     return theme_scores(predicted, {k: gold.get(k, set()) for k in keys}, theme_ids)

@@ -97,18 +97,22 @@ def _update(session: Session, coding: Coding, coder: str, **changes: object) -> 
 def _decide(store: Store, suggestion_id: int, coder: str, status: str, memo: str) -> CodingView:
     coder = _check_coder(coder)
     with store.session() as session:
-        suggestion = get_suggestion(session, suggestion_id)
-        excerpt = get_excerpt(session, suggestion.excerpt_id)
-        existing = coding_rows.find_decision(session, coder, excerpt.id, suggestion.theme_id)
-        if existing is not None:
-            changes: dict[str, object] = {"status": status}
-            if memo:
-                changes["memo"] = memo
-            return _view(_update(session, existing, coder, **changes))
-        return _view(_create(
-            session, coder, document_id=excerpt.document_id, excerpt_id=excerpt.id,
-            start=excerpt.start, end=excerpt.end, theme_id=suggestion.theme_id, status=status,
-            source=f"suggestion:{suggestion.id}", score=suggestion.score, memo=memo))
+        return _view(_decide_in(session, suggestion_id, coder, status, memo))
+
+
+def _decide_in(session: Session, suggestion_id: int, coder: str, status: str, memo: str) -> Coding:
+    suggestion = get_suggestion(session, suggestion_id)
+    excerpt = get_excerpt(session, suggestion.excerpt_id)
+    existing = coding_rows.find_decision(session, coder, excerpt.id, suggestion.theme_id)
+    if existing is not None:
+        changes: dict[str, object] = {"status": status}
+        if memo:
+            changes["memo"] = memo
+        return _update(session, existing, coder, **changes)
+    return _create(
+        session, coder, document_id=excerpt.document_id, excerpt_id=excerpt.id,
+        start=excerpt.start, end=excerpt.end, theme_id=suggestion.theme_id, status=status,
+        source=f"suggestion:{suggestion.id}", score=suggestion.score, memo=memo)
 
 
 def confirm(store: Store, suggestion_id: int, coder: str, memo: str = "") -> CodingView:
@@ -128,13 +132,33 @@ def code_span(store: Store, document_id: int, start: int, end: int, theme_id: st
     if status not in STATUSES:
         raise BadInput(f"status {status!r} is not one of {', '.join(STATUSES)}")
     with store.session() as session:
-        document = get_document(session, document_id)
-        _check_span(document.text, start, end)
-        get_theme(session, theme_id)
-        excerpt = _excerpt_at(session, document_id, start, end)
-        return _view(_create(session, coder, document_id=document_id,
-                             excerpt_id=excerpt.id if excerpt else None, start=start, end=end,
-                             theme_id=theme_id, status=status, source="manual", memo=memo))
+        return _view(_code_span_in(session, document_id, start, end, theme_id, coder, memo, status))
+
+
+def _code_span_in(session: Session, document_id: int, start: int, end: int, theme_id: str,
+                  coder: str, memo: str, status: str) -> Coding:
+    document = get_document(session, document_id)
+    _check_span(document.text, start, end)
+    get_theme(session, theme_id)
+    excerpt = _excerpt_at(session, document_id, start, end)
+    return _create(session, coder, document_id=document_id,
+                   excerpt_id=excerpt.id if excerpt else None, start=start, end=end,
+                   theme_id=theme_id, status=status, source="manual", memo=memo)
+
+
+def reject_and_code(store: Store, suggestion_id: int, theme_id: str, coder: str,
+                    memo: str = "") -> CodingView:
+    """Reject a suggestion and code its excerpt with ``theme_id`` instead, in one transaction.
+
+    The rejection stays (the suggestion's classifiers learn from it); the new coding is the
+    coder's confirmed, manual coding of the same span. Either both are recorded or neither.
+    """
+    coder = _check_coder(coder)
+    with store.session() as session:
+        _decide_in(session, suggestion_id, coder, "rejected", memo)
+        excerpt = get_excerpt(session, get_suggestion(session, suggestion_id).excerpt_id)
+        return _view(_code_span_in(session, excerpt.document_id, excerpt.start, excerpt.end,
+                                   theme_id, coder, memo, "confirmed"))
 
 
 def _check_span(text: str, start: int, end: int) -> None:

@@ -389,9 +389,20 @@ def reviewer_decisions(store: Store, excerpt_ids: Sequence[int]) -> Decisions:
     return out
 
 
+@dataclass(frozen=True)
+class SuggestionBatch:
+    """What one ``suggest`` call stored: the batch id, how many excerpts it scored, how many
+    suggestions it made, and the themes whose reviewer-trained classifiers took part."""
+
+    batch: str
+    excerpts: int
+    suggestions: int
+    classifier_themes: list[str]
+
+
 def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: EmbeddingCache | None = None,
             run: Run | None = None, settings: SuggestSettings | None = None,
-            spacy_model: str = "en_core_web_sm", actor: str = "system") -> dict[str, Any]:
+            spacy_model: str = "en_core_web_sm", actor: str = "system") -> SuggestionBatch:
     """Score every stored excerpt and save the suggestions as a new batch.
 
     ``run`` (a saved topic run) adds topic evidence for excerpts it assigned.
@@ -427,5 +438,5 @@ def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: Embeddi
         record_event(session, actor, "suggest.run", f"batch:{batch}", {
             "excerpts": len(corpus.texts), "suggestions": count, "run_id": run_id,
             "classifier_themes": sorted(scorer.classifiers_)})
-    return {"excerpts": len(corpus.texts), "suggestions": count, "batch": batch,
-            "classifier_themes": sorted(scorer.classifiers_)}
+    return SuggestionBatch(batch=batch, excerpts=len(corpus.texts), suggestions=count,
+                           classifier_themes=sorted(scorer.classifiers_))

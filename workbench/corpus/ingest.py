@@ -99,14 +99,14 @@ class Ingestor:
         self._discover = manifest is None  # use each folder's own manifest.csv/.yaml/.yml
         self.actor = actor
         self._segmenter = segmenter
-        self._redactor = redactor
         check_settings(settings)
+        self._redactor: Redactor | None = redactor
         if settings.redact and redactor is None:
             self._redactor = load_redactor(settings)
 
     def redact_note(self, text: str) -> str:
         """Redact a free-text note that arrives with documents (an imported memo)."""
-        if not self.settings.redact or not text.strip():
+        if self._redactor is None or not self.settings.redact or not text.strip():
             return text
         return redact_document(text, self._redactor).redaction.text
 
@@ -247,7 +247,7 @@ class Ingestor:
     def _redacted(self, text: str, title: str, metadata: dict[str, object]
                   ) -> tuple[str, str, dict[str, object], Redaction | None]:
         """Text, title and metadata with personal data replaced, and the offset map (None if off)."""
-        if not self.settings.redact:
+        if self._redactor is None or not self.settings.redact:
             return text, title, metadata, None
         fields = {"title": title} | {f"meta:{k}": v for k, v in metadata.items() if isinstance(v, str)}
         redacted = redact_document(text, self._redactor, fields)

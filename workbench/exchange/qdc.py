@@ -32,6 +32,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workbench.coding.codebook import ID_PATTERN, Codebook, Theme
 from workbench.errors import BadInput
@@ -205,7 +206,7 @@ def _read_sections(lines: list[str]) -> dict[str, list[str]] | None:
     return sections
 
 
-def _read_description(text: str) -> tuple[str | None, dict[str, object]]:
+def _read_description(text: str) -> tuple[str | None, dict[str, Any]]:
     """(theme id, Theme fields) from a Description; the id is None unless codebook_to_qdc wrote it."""
     lines = text.strip("\n").split("\n")
     marker = _ID_LINE.fullmatch(lines[0])
@@ -235,7 +236,7 @@ class _Code:
     colour: str
     parent: int | None
     theme_id: str | None = None
-    fields: dict[str, object] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)  # Theme's keyword arguments
 
 
 def _read_code(element: ET.Element, number: int, parent: int | None) -> _Code:
@@ -257,6 +258,28 @@ def _read_code(element: ET.Element, number: int, parent: int | None) -> _Code:
         colour = colour.lower() if len(colour) == 7 else "#" + "".join(c * 2 for c in colour[1:].lower())
     return _Code(name=name, codable=codable_text in ("true", "1"), colour=colour, parent=parent,
                  theme_id=theme_id, fields=fields)
+
+
+def _theme_ids(codes: list[_Code]) -> list[str]:
+    """Each code's theme id: the one this workbench wrote, else one made from its name, never twice."""
+    used: set[str] = set()
+    written: list[str | None] = []
+    for code in codes:  # ids written by this workbench first, so that made-up ids never take them
+        keep = code.theme_id if code.theme_id is not None and code.theme_id not in used else None
+        written.append(keep)
+        if keep is not None:
+            used.add(keep)
+    ids: list[str] = []
+    for code, theme_id in zip(codes, written, strict=True):
+        if theme_id is None:
+            base = theme_id = _slug(code.name)
+            suffix = 1
+            while theme_id in used:
+                suffix += 1
+                theme_id = f"{base}_{suffix}"
+            used.add(theme_id)
+        ids.append(theme_id)
+    return ids
 
 
 def codebook_from_qdc(data: bytes, name: str = "Imported codebook") -> Codebook:
@@ -285,23 +308,7 @@ def codebook_from_qdc(data: bytes, name: str = "Imported codebook") -> Codebook:
             walk(child, len(codes) - 1)
 
     walk(codes_element, None)
-    used: set[str] = set()
-    ids: list[str | None] = []
-    for code in codes:  # ids written by this workbench first, so that made-up ids never take them
-        keep = code.theme_id is not None and code.theme_id not in used
-        ids.append(code.theme_id if keep else None)
-        if keep:
-            used.add(code.theme_id)
-    for position, code in enumerate(codes):
-        if ids[position] is None:
-            base = candidate = _slug(code.name)
-            suffix = 1
-            while candidate in used:
-                suffix += 1
-                candidate = f"{base}_{suffix}"
-            ids[position] = candidate
-            used.add(candidate)
-
+    ids = _theme_ids(codes)
     themes = [Theme(id=ids[i], name=code.name, colour=code.colour, codable=code.codable,
                     parent=None if code.parent is None else ids[code.parent], **code.fields)
               for i, code in enumerate(codes)]

@@ -78,7 +78,7 @@ class Redaction:
     @classmethod
     def stored(cls, replacements: Iterable[Iterable] | None) -> Redaction:
         """The offset map of a stored document (``Document.redactions``; None means unredacted)."""
-        return cls("", [tuple(r) for r in replacements or ()])  # type: ignore[misc]
+        return cls("", [tuple(r) for r in replacements or ()])
 
     def counts(self) -> dict[str, int]:
         """Replacements per kind of personal data."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -78,19 +79,29 @@ def count_excerpts(session: Session) -> int:
     return session.scalar(select(func.count(Excerpt.id))) or 0
 
 
-def corpus_stats(session: Session) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CorpusStats:
+    """Counts of documents and excerpts, and documents by year and by review type."""
+
+    documents: int
+    excerpts: int
+    by_year: dict[str, int]
+    by_review_type: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def corpus_stats(session: Session) -> CorpusStats:
     """Counts of documents and excerpts, and documents by year and by review type."""
     by_year: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
     for (meta,) in session.execute(select(Document.meta)):
         by_year[str(meta.get("year", "unknown"))] += 1
         by_type[str(meta.get("review_type", "unknown"))] += 1
-    return {
-        "documents": count_documents(session),
-        "excerpts": count_excerpts(session),
-        "by_year": dict(sorted(by_year.items())),
-        "by_review_type": dict(sorted(by_type.items())),
-    }
+    return CorpusStats(documents=count_documents(session), excerpts=count_excerpts(session),
+                       by_year=dict(sorted(by_year.items())),
+                       by_review_type=dict(sorted(by_type.items())))
 
 
 def get_excerpt(session: Session, excerpt_id: int) -> Excerpt:

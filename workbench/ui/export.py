@@ -64,7 +64,7 @@ def _filters() -> ExportFilter:
     codebook = stored_codebook(store())
     names = {t.id: theme_path(codebook, t.id) for t in codebook.themes}
     themes = st.multiselect("Themes (sub-themes are included; none = all themes)", list(names),
-                            format_func=names.get, key="export_themes")
+                            format_func=lambda t: names.get(t, t), key="export_themes")
     left, right = st.columns(2)
     statuses = left.multiselect("Statuses (none = any status)", list(STATUSES), default=["confirmed"],
                                 key="export_statuses")

@@ -24,8 +24,8 @@ def page() -> None:
     runs = list_runs(settings().runs_dir)
     codings = list_codings(store(), status="confirmed")
     columns = st.columns(4)
-    columns[0].metric("Documents", stats["documents"])
-    columns[1].metric("Excerpts", stats["excerpts"])
+    columns[0].metric("Documents", stats.documents)
+    columns[1].metric("Excerpts", stats.excerpts)
     columns[2].metric("Topic runs", len(runs))
     columns[3].metric("Confirmed codings", len(codings))
 
@@ -33,7 +33,7 @@ def page() -> None:
     if current_user() is None:
         st.write("Sign in, or on this computer just pick a coder name:")
         page_link("sign-in", "Sign in", icon=":material/person:")
-    if not stats["documents"]:
+    if not stats.documents:
         st.info("No documents yet. Upload review documents on the Corpus page, or run "
                 "`workbench ingest PATH` (see the README).")
         page_link("corpus", "Corpus: upload documents", icon=":material/description:")
@@ -44,17 +44,18 @@ def page() -> None:
     if latest_batch(store()) is None:
         st.write("No theme suggestions yet. Make them here (or with `workbench suggest`), then work "
                  "the review queue.")
-        if st.button("Suggest themes", key="home-suggest", disabled=user is None or not user.can_edit):
+        if (st.button("Suggest themes", key="home-suggest", disabled=user is None or not user.can_edit)
+                and user is not None):
             make_suggestions(user.name)
     page_link("review", "Review queue: confirm or reject suggested themes", icon=":material/fact_check:")
     page_link("export", "Export confirmed excerpts (CSV, Excel, Word, NVivo/ATLAS.ti/MAXQDA)",
               icon=":material/download:")
 
     st.subheader("Documents by year")
-    st.bar_chart(stats["by_year"])
+    st.bar_chart(stats.by_year)
     st.subheader("Documents by review type")
-    st.table({"review type": list(stats["by_review_type"]),
-              "documents": list(stats["by_review_type"].values())})
+    st.table({"review type": list(stats.by_review_type),
+              "documents": list(stats.by_review_type.values())})
 
 
 def make_suggestions(actor: str) -> None:
@@ -77,5 +78,5 @@ def make_suggestions(actor: str) -> None:
             status.update(label="Could not make suggestions", state="error")
             show_error(error)
             return
-        status.update(label=f"{result['suggestions']} suggestions for {result['excerpts']} excerpts",
+        status.update(label=f"{result.suggestions} suggestions for {result.excerpts} excerpts",
                       state="complete")

@@ -127,8 +127,7 @@ def _decide(action: str, item: QueueItem, context: review.ExcerptContext, user: 
         coding = review.reject(s, item.suggestion_id, user.name, memo)
         done = f"Rejected {item.theme_id}."
     elif action == "recode":
-        review.reject(s, item.suggestion_id, user.name, memo)
-        coding = review.code_span(s, context.document_id, context.start, context.end, theme, user.name, memo)
+        coding = review.reject_and_code(s, item.suggestion_id, theme, user.name, memo)
         done = f"Rejected {item.theme_id} and coded the excerpt with {theme}."
     else:  # add a theme by hand; the suggestion stays in the queue
         coding = review.code_span(s, context.document_id, context.start, context.end, theme, user.name, memo)

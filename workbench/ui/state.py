@@ -8,6 +8,7 @@ Pages call these instead of building their own: ``store()``, ``settings()``, ``e
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import streamlit as st
 
@@ -66,10 +67,10 @@ def show_error(error: Exception) -> None:
     st.error(str(error))
 
 
-_PAGES: dict[str, object] = {}
+_PAGES: dict[str, Any] = {}
 
 
-def register_pages(pages: dict[str, object]) -> None:
+def register_pages(pages: dict[str, Any]) -> None:
     """Remember the app's st.Page objects by url path, so pages can link to each other."""
     _PAGES.clear()
     _PAGES.update(pages)

@@ -97,7 +97,9 @@ def project_codebook(root: ET.Element, where: str, name: str) -> tuple[Codebook 
             guids.append(norm_guid(code.get("guid")))
             walk(code)
 
-    walk(element.find(q("Codes")))
+    codes = element.find(q("Codes"))
+    if codes is not None:  # it is: the check above found a code in it
+        walk(codes)
     qdc_root = ET.Element(f"{{{QDC_NAMESPACE}}}CodeBook")
     if root.get("origin"):
         qdc_root.set("origin", root.get("origin", ""))
@@ -140,7 +142,7 @@ def text_sources(root: ET.Element, project: Project) -> Iterable[tuple[ET.Elemen
         name = (element.get("name") or "").strip() or f"source {number}"
         if kind == "TextSource":
             yield element, name
-        elif kind == "PDFSource" and element.find(q("Representation")) is not None:
-            yield element.find(q("Representation")), name
+        elif kind == "PDFSource" and (representation := element.find(q("Representation"))) is not None:
+            yield representation, name
         else:
             project.skip(name, f"a {kind} without a plain text representation; only text is imported")

@@ -82,7 +82,7 @@ def read_qdpx(store: Store, path_or_file: str | Path | BinaryIO | bytes, actor: 
                               f"in namespace {PROJECT_NAMESPACE}; {fix}")
         description = root.find(q("Description"))
         marked = POSITIONS_MARK.search("" if description is None else description.text or "")
-        positions = positions or (marked.group(1) if marked else "codepoints")
+        count = positions or (marked.group(1) if marked else "codepoints")
         name = root.get("name") or Path(where).stem or "Imported project"
         codebook, codes = project_codebook(root, where, name)
         users = {norm_guid(u.get("guid")): (u.get("name") or u.get("id") or "").strip()
@@ -98,7 +98,7 @@ def read_qdpx(store: Store, path_or_file: str | Path | BinaryIO | bytes, actor: 
         if codebook is not None:
             themes = import_codebook(store, codebook, actor=actor)
         importer = Importer(store, project, Ingestor(store, settings, actor=actor, segmenter=segmenter),
-                             actor, positions)
+                             actor, count)
         for element in text_sources(root, project):
             importer.source(*element)
     return {**importer.counts, "themes": 0 if codebook is None else len(codebook.themes),
