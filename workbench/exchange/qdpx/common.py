@@ -26,10 +26,12 @@ INTERNAL = "internal://"
 
 
 def q(tag: str) -> str:
+    """``tag`` in the project namespace, as ElementTree names it."""
     return f"{{{PROJECT_NAMESPACE}}}{tag}"
 
 
 def make_guid(kind: str, *parts: object) -> str:
+    """A GUID that is the same for the same kind and parts in every export."""
     # Theme GUIDs are uuid5 of the bare theme id, which never holds a colon, so these never collide.
     return str(uuid.uuid5(GUID_NAMESPACE, ":".join([kind, *(str(p) for p in parts)])))
 
@@ -49,8 +51,8 @@ def source_guid(sha256: str) -> str:
     return make_guid("source", sha256)
 
 
-
 def check_positions(positions: str | None, allow_none: bool = False) -> None:
+    """Refuse a position count other than "codepoints" or "utf16" (or None, when allowed)."""
     if positions is None and allow_none:
         return
     if positions not in POSITIONS:
@@ -58,12 +60,13 @@ def check_positions(positions: str | None, allow_none: bool = False) -> None:
                           "only for a tool that counts UTF-16 code units")
 
 
-
 def norm_guid(value: str | None) -> str:
+    """A GUID as compared: no braces or spaces, lower case."""
     return (value or "").strip().strip("{}").lower()
 
 
 def tag_name(tag: str) -> str:
+    """An element tag for an error message: "<Project> in namespace ..."."""
     if tag.startswith("{"):
         namespace, local = tag[1:].split("}", 1)
         return f"<{local}> in namespace {namespace}"

@@ -40,7 +40,6 @@ class Utf16:
         return index - bisect.bisect_left(self.starts, index)
 
 
-
 def canonical_map(raw: str) -> tuple[str, Callable[[int], int]]:
     """The canonical text of ``raw`` and a map from code-point offsets in ``raw`` to offsets in it.
 

@@ -133,7 +133,6 @@ def variable_value(element: ET.Element, variables: dict[str, str]) -> tuple[str,
         return name, text
 
 
-
 def text_sources(root: ET.Element, project: Project) -> Iterable[tuple[ET.Element, str]]:
     """(text element, name) for each source with a plain text; other kinds are reported as skipped."""
     sources = root.find(q("Sources"))
