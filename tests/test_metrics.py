@@ -53,9 +53,9 @@ def test_theme_scores_worked_example():
     result = theme_scores(predicted, gold, ["cce", "ehe"])
     # cce: tp 1 (item 1), fp 1 (item 3), fn 1 (item 2) -> P 0.5 R 0.5 F1 0.5
     # ehe: tp 1 (item 2), fp 0, fn 1 (item 4)          -> P 1.0 R 0.5 F1 0.6667
-    assert result["per_theme"] == {
+    assert result.as_dict()["per_theme"] == {
         "cce": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2},
         "ehe": {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2},
     }
-    assert result["macro_f1"] == pytest.approx((0.5 + 0.6667) / 2, abs=1e-4)
-    assert result["micro_f1"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 2), abs=1e-4)
+    assert result.macro_f1 == pytest.approx((0.5 + 0.6667) / 2, abs=1e-4)
+    assert result.micro_f1 == pytest.approx(2 * 2 / (2 * 2 + 1 + 2), abs=1e-4)

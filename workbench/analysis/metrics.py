@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from itertools import combinations
+from typing import Any
 
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
@@ -81,14 +83,36 @@ def clustering_agreement(predicted: Sequence[int], gold: Sequence[str]) -> dict[
     }
 
 
+@dataclass(frozen=True)
+class ThemeScore:
+    """One theme's precision, recall and F1 (rounded to 4 places) and its gold support."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class ThemeScores:
+    """Per-theme scores with macro-F1 (mean over themes) and micro-F1 (pooled counts)."""
+
+    macro_f1: float
+    micro_f1: float
+    per_theme: dict[str, ThemeScore]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def theme_scores(
     predicted: Mapping[object, set[str]], gold: Mapping[object, set[str]], themes: Iterable[str]
-) -> dict[str, object]:
+) -> ThemeScores:
     """Per-theme precision, recall, F1 and support, with macro- and micro-F1.
 
     Only items present in ``gold`` are scored; an item missing from ``predicted`` has no themes.
     """
-    per_theme: dict[str, dict[str, float]] = {}
+    per_theme: dict[str, ThemeScore] = {}
     all_tp = all_fp = all_fn = 0
     for theme in themes:
         tp = fp = fn = 0
@@ -103,9 +127,8 @@ def theme_scores(
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_theme[theme] = {"precision": round(precision, 4), "recall": round(recall, 4),
-                            "f1": round(f1, 4), "support": tp + fn}
+        per_theme[theme] = ThemeScore(round(precision, 4), round(recall, 4), round(f1, 4), tp + fn)
         all_tp, all_fp, all_fn = all_tp + tp, all_fp + fp, all_fn + fn
-    macro = sum(s["f1"] for s in per_theme.values()) / len(per_theme) if per_theme else 0.0
+    macro = sum(s.f1 for s in per_theme.values()) / len(per_theme) if per_theme else 0.0
     micro = 2 * all_tp / (2 * all_tp + all_fp + all_fn) if all_tp + all_fp + all_fn else 0.0
-    return {"macro_f1": round(macro, 4), "micro_f1": round(micro, 4), "per_theme": per_theme}
+    return ThemeScores(round(macro, 4), round(micro, 4), per_theme)

@@ -159,8 +159,8 @@ def gold_metrics(excerpt_ids: list[int], modeller: TopicModeller,
             predicted[e] = {theme} if theme is not None else set()
         gold: dict[object, set[str]] = {e: gold_labels[e] for e in excerpt_ids if e in gold_labels}
         scores = theme_scores(predicted, gold, [t.id for t in codebook.codable])
-        out["theme_macro_f1"] = scores["macro_f1"]
-        out["theme_scores"] = scores["per_theme"]
+        out["theme_macro_f1"] = scores.macro_f1
+        out["theme_scores"] = scores.as_dict()["per_theme"]
     return out
 
 

@@ -86,12 +86,12 @@ def evaluate(settings: Settings, gold: str, embedder: str, as_json: bool) -> Non
             labels = excerpt_labels(session, read_gold(gold))
         result = evaluate_gold(store, labels, codebook, model, cache, spacy_model=settings.spacy_model)
     if as_json:
-        print_json(result)
+        print_json(result.as_dict())
         return
     print(f"{'theme':<24} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>7}")
-    for theme, s in result["per_theme"].items():
-        print(f"{theme:<24} {s['precision']:>9.3f} {s['recall']:>7.3f} {s['f1']:>6.3f} {s['support']:>7}")
-    print(f"macro-F1 {result['macro_f1']:.3f}, micro-F1 {result['micro_f1']:.3f}")
+    for theme, s in result.per_theme.items():
+        print(f"{theme:<24} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>7}")
+    print(f"macro-F1 {result.macro_f1:.3f}, micro-F1 {result.micro_f1:.3f}")
 
 
 def _number(value: float | None) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from workbench.analysis.embed import Embedder, EmbeddingCache
-from workbench.analysis.metrics import theme_scores
+from workbench.analysis.metrics import ThemeScores, theme_scores
 from workbench.coding.codebook import Codebook
 from workbench.coding.suggest import SuggestSettings, ThemeScorer
 from workbench.errors import BadInput
@@ -24,7 +25,7 @@ def predictions(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[obj
 
 
 def quality(scores: np.ndarray, theme_ids: Sequence[str], keys: Sequence[object],
-            gold: Mapping[Any, set[str]], settings: SuggestSettings) -> dict:
+            gold: Mapping[Any, set[str]], settings: SuggestSettings) -> ThemeScores:
     """Per-theme precision, recall, F1 and support, macro- and micro-F1 (see metrics.theme_scores)."""
     predicted = predictions(scores, theme_ids, keys, settings.threshold, settings.max_per_excerpt)
     return theme_scores(predicted, {k: gold.get(k, set()) for k in keys}, theme_ids)
@@ -73,7 +74,7 @@ def learning_curve(
                  "decisions": sum(len(p) + len(n) for p, n in decided.values()),
                  "confirmed": sum(len(p) for p, _ in decided.values()),
                  "classifier_themes": len(scorer.classifiers_), "test_excerpts": len(test),
-                 "macro_f1": result["macro_f1"], "micro_f1": result["micro_f1"]}
+                 "macro_f1": result.macro_f1, "micro_f1": result.micro_f1}
         curve.append(point)
         if progress:
             progress(round_number, point)
@@ -131,7 +132,7 @@ def score_corpus(store, codebook: Codebook, embedder: Embedder, cache: Embedding
 
 def evaluate_gold(store, gold_labels: dict[int, set[str]], codebook: Codebook, embedder: Embedder,
                   cache: EmbeddingCache | None = None, settings: SuggestSettings | None = None,
-                  spacy_model: str = "en_core_web_sm") -> dict:
+                  spacy_model: str = "en_core_web_sm") -> ThemeScores:
     """Suggestion quality on the stored excerpts that ``gold_labels`` covers (no reviewer input)."""
     settings = settings or SuggestSettings()
     corpus, _, scores, scorer = score_corpus(store, codebook, embedder, cache, settings, spacy_model)
@@ -143,8 +144,9 @@ def evaluate_gold(store, gold_labels: dict[int, set[str]], codebook: Codebook, e
     return quality(scores[rows], scorer.theme_ids_, keys, gold_labels, settings)
 
 
-def evaluate_folder(folder, codebook: Codebook, embedder: Embedder, cache: EmbeddingCache | None = None,
-                    settings: SuggestSettings | None = None, spacy_model: str = "en_core_web_sm") -> dict:
+def evaluate_folder(folder: str | Path, codebook: Codebook, embedder: Embedder,
+                    cache: EmbeddingCache | None = None, settings: SuggestSettings | None = None,
+                    spacy_model: str = "en_core_web_sm") -> ThemeScores:
     """Quality on a benchmark folder (``*.txt`` plus ``labels.csv`` with ``file,themes``).
 
     The folder is ingested into a temporary store; a document's predicted themes are the union
@@ -152,7 +154,6 @@ def evaluate_folder(folder, codebook: Codebook, embedder: Embedder, cache: Embed
     """
     import csv
     import tempfile
-    from pathlib import Path
 
     from workbench.config import load_settings
     from workbench.corpus.ingest import Ingestor
