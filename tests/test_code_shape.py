@@ -24,7 +24,7 @@ EXEMPT: dict[str, str] = {
 SQL = ("select(", "session.execute", ".query(", "session.get(", "session.scalar")
 SQL_HOME = "workbench/store/"
 STREAMLIT_HOME = "workbench/ui/"
-PRINT_HOMES = ("workbench/cli/", "workbench/cli.py")
+PRINT_HOMES = ("workbench/cli/",)
 
 
 def modules() -> list[Path]:

@@ -132,7 +132,7 @@ def test_every_readme_command_exits_0(project, capsys):
             continue
         if name in FAKE_EMBEDDER and "--embedder" not in words:
             words = [*words, "--embedder", "fake"]
-        runs = [r["run_id"] for r in list_runs(load_settings().runs_dir)]
+        runs = [r.run_id for r in list_runs(load_settings().runs_dir)]
         words = [PLACEHOLDERS[w](runs) if w in PLACEHOLDERS else w for w in words]
         code = main(words)
         out, err = capsys.readouterr()
