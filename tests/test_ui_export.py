@@ -97,7 +97,7 @@ def test_every_other_format_gives_a_file_of_its_kind(home, fmt):
     elif fmt == "jsonl":
         records = [json.loads(line) for line in data.decode().splitlines()]
         assert {r["coding_id"] for r in records} == set(coded["confirmed"])
-    elif fmt == "matrix":
+    elif fmt == "matrix-csv":
         header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
         assert header[:2] == ["theme_path", "theme_id"]
 
