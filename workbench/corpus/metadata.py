@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from workbench.store import Store, list_documents
+from workbench.store import Store
+from workbench.store.documents import all_metadata
 
 METADATA_FIELDS: tuple[str, ...] = ("review_type", "year", "region", "harm_type", "child_age_band")
 """The descriptive fields of a review (from its manifest), in the order the corpus table shows them."""
@@ -39,5 +40,4 @@ def distinct_values(metadata: Iterable[Mapping[str, object]],
 def field_values(store: Store, fields: Sequence[str] = METADATA_FIELDS) -> dict[str, list[str]]:
     """Each field's sorted distinct values (as text) over every document in the store."""
     with store.session() as session:
-        metas = [dict(d.meta or {}) for d in list_documents(session)]
-    return distinct_values(metas, fields)
+        return distinct_values((meta or {} for meta in all_metadata(session)), fields)
