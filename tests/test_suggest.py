@@ -14,7 +14,7 @@ from workbench.coding.codebook import load_codebook
 from workbench.coding.evaluate import learning_curve
 from workbench.coding.gold import excerpt_labels, read_gold
 from workbench.coding.queue import review_queue
-from workbench.coding.review import confirm
+from workbench.coding.review import confirm, excerpt_context
 from workbench.coding.suggest import SuggestSettings, ThemeScorer, suggest
 from workbench.coding.themes import import_codebook, stored_codebook
 from workbench.corpus import load_manifest
@@ -41,9 +41,16 @@ def test_suggestions_carry_scores_and_evidence(mini):
     assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
     for item in items:
         evidence = item.evidence
-        assert set(evidence) >= {"seeds", "nearest", "semantic", "semantic_z", "topic", "classifier"}
+        assert set(evidence) >= {"seeds", "phrases", "sentence", "nearest", "semantic", "zero_shot",
+                                 "topic", "classifier"}
         theme = load_codebook()[item.theme_id]
         assert set(evidence["seeds"]) <= set(theme.seeds)
+        text = excerpt_context(mini, item.excerpt_id).text
+        sentence = evidence["sentence"]
+        assert 0 <= sentence["start"] < sentence["end"] <= len(text)
+        for phrase in evidence["phrases"]:
+            assert phrase["phrase"] in evidence["seeds"]
+            assert 0 <= phrase["start"] < phrase["end"] <= len(text)
         assert all(n["kind"] == "example" and n["text"] in theme.examples for n in evidence["nearest"])
     with mini.session() as s:
         [event] = list_events(s, action="suggest.run")
@@ -135,17 +142,22 @@ def test_learning_curve_measures_on_a_fixed_test_set_in_both_reviewer_modes(mini
                        reviewer="nobody")
 
 
-def test_zero_shot_thresholds_let_through_the_expected_share(mini):
+def test_zero_shot_scores_do_not_depend_on_the_rest_of_the_corpus(mini):
+    """A score is a probability of its own excerpt, not a rank within the corpus: the same
+    excerpt scores the same alone, in a corpus of exploitation reviews or among everything."""
     from workbench.analysis.runs import snapshot
 
     corpus = snapshot(mini)
     embeddings = FakeEmbedder().encode(corpus.texts)
-    scorer = ThemeScorer(stored_codebook(mini), FakeEmbedder()).fit(
-        corpus.texts, embeddings, groups=corpus.document_ids)
-    scores, _ = scorer.score(corpus.texts, embeddings, groups=corpus.document_ids)
-    share = (scores >= SuggestSettings().threshold).mean(axis=0)
-    assert np.all(np.abs(share - SuggestSettings().expected_share) <= 0.03)
-    assert scores.min() >= 0 and scores.max() <= 1
+    scorer = ThemeScorer(stored_codebook(mini), FakeEmbedder()).fit(corpus.texts, embeddings)
+    everything, _ = scorer.score(corpus.texts, embeddings)
+    assert everything.min() >= 0 and everything.max() <= 1
+    cce = scorer.theme_ids_.index("cce")
+    rows = [i for i in np.argsort(-everything[:, cce])[:5]]
+    few = [corpus.texts[i] for i in rows]
+    alone, _ = ThemeScorer(stored_codebook(mini), FakeEmbedder()).fit(few, embeddings[rows]).score(
+        few, embeddings[rows])
+    assert np.allclose(alone, everything[rows], atol=1e-6)
 
 
 def cli_json(capsys, *argv):
@@ -212,3 +224,40 @@ def test_agreement_from_two_coders(mini, settings, capsys):
     assert neglect["units"] == 3
     assert main(["agreement", "--home", str(settings.home)]) == 0
     assert "neglect" in capsys.readouterr().out
+
+
+def test_deciding_a_whole_excerpt_confirms_the_ticked_themes_and_rejects_the_rest(mini):
+    from workbench.coding.review import decide_excerpt, list_codings
+    from workbench.coding.suggest import reviewer_decisions
+
+    suggest(mini, stored_codebook(mini), FakeEmbedder())
+    item = review_queue(mini, "alice", order="score")[0]
+    codable = [t.id for t in load_codebook().codable]
+    extra = next(t for t in codable if t != item.theme_id)
+    result = decide_excerpt(mini, item.excerpt_id, {item.theme_id, extra}, "alice", memo="read once")
+    assert sorted(result.confirmed) == sorted([item.theme_id, extra])
+    assert sorted(result.rejected) == sorted(set(codable) - {item.theme_id, extra})
+    assert result.kept == []
+    codings = {c.theme_id: c for c in list_codings(mini) if c.excerpt_id == item.excerpt_id}
+    assert set(codings) == set(codable)
+    assert codings[item.theme_id].source == f"suggestion:{item.suggestion_id}"
+    assert codings[item.theme_id].score == item.score and codings[item.theme_id].memo == "read once"
+    assert codings[extra].status == "confirmed" and codings[extra].source == "manual"
+    assert all(codings[t].status == "rejected" for t in result.rejected)
+    assert item.suggestion_id not in {i.suggestion_id for i in review_queue(mini, "alice")}
+    # deciding again changes nothing that was decided
+    again = decide_excerpt(mini, item.excerpt_id, set(), "alice")
+    assert again.confirmed == again.rejected == [] and sorted(again.kept) == sorted(codable)
+    assert codings[item.theme_id].status == "confirmed"
+    from workbench.analysis.runs import snapshot
+
+    excerpt_ids = snapshot(mini).excerpt_ids
+    decisions = reviewer_decisions(mini, excerpt_ids)
+    row = excerpt_ids.index(item.excerpt_id)
+    assert all(row in decisions[t][0 if t in result.confirmed else 1] for t in codable)
+    with pytest.raises(WorkbenchError, match="^nonsense: not codable themes of the stored codebook"):
+        decide_excerpt(mini, item.excerpt_id, {"nonsense"}, "bob")
+    with mini.session() as s:
+        events = list_events(s, action="excerpt.decide")
+        assert len(events) == 2 and all(e.actor == "alice" for e in events)
+        assert sorted(max(events, key=lambda e: e.id).payload["kept"]) == sorted(codable)

@@ -18,8 +18,8 @@ from workbench.store import Store, get_document, list_events, record_event
 from workbench.store import codings as coding_rows
 from workbench.store.documents import get_excerpt, overlapping_excerpts
 from workbench.store.memos import add_document_memo, list_document_memos
-from workbench.store.suggestions import get_suggestion
-from workbench.store.themes import get_theme
+from workbench.store.suggestions import excerpt_suggestions, get_suggestion, latest_batch
+from workbench.store.themes import get_theme, list_themes
 
 if TYPE_CHECKING:
     from workbench.store import Session
@@ -159,6 +159,53 @@ def reject_and_code(store: Store, suggestion_id: int, theme_id: str, coder: str,
         excerpt = get_excerpt(session, get_suggestion(session, suggestion_id).excerpt_id)
         return _view(_code_span_in(session, excerpt.document_id, excerpt.start, excerpt.end,
                                    theme_id, coder, memo, "confirmed"))
+
+
+@dataclass(frozen=True)
+class ExcerptDecision:
+    """What :func:`decide_excerpt` recorded: themes confirmed and rejected, and the themes the
+    coder had already decided on the excerpt, which it left as they were."""
+
+    excerpt_id: int
+    confirmed: list[str]
+    rejected: list[str]
+    kept: list[str]
+
+
+def decide_excerpt(store: Store, excerpt_id: int, themes: set[str] | list[str], coder: str,
+                   memo: str = "") -> ExcerptDecision:
+    """Decide every codable theme for one excerpt at once: ``themes`` are confirmed, every other
+    codable theme is recorded as rejected, so one reading trains every theme.
+
+    A theme with a suggestion in the latest batch decides that suggestion (its source and score
+    are kept); any other gets a manual coding of the excerpt. Themes the coder has already
+    decided on this excerpt are kept unchanged, never overwritten. All in one transaction.
+    """
+    coder = _check_coder(coder)
+    with store.session() as session:
+        excerpt = get_excerpt(session, excerpt_id)
+        codable = [t.id for t in list_themes(session) if t.codable]
+        unknown = sorted(set(themes) - set(codable))
+        if unknown:
+            raise BadInput(f"{', '.join(unknown)}: not codable themes of the stored codebook; "
+                           f"choose from {', '.join(codable)}")
+        batch = latest_batch(session)
+        suggested = {s.theme_id: s for s in excerpt_suggestions(session, batch, excerpt_id)} if batch else {}
+        done: dict[str, list[str]] = {"confirmed": [], "rejected": [], "kept": []}
+        for theme_id in codable:
+            status = "confirmed" if theme_id in themes else "rejected"
+            if coding_rows.find_decision(session, coder, excerpt_id, theme_id) is not None:
+                done["kept"].append(theme_id)
+            elif theme_id in suggested:
+                _decide_in(session, suggested[theme_id].id, coder, status, memo)
+                done[status].append(theme_id)
+            else:
+                _create(session, coder, document_id=excerpt.document_id, excerpt_id=excerpt.id,
+                        start=excerpt.start, end=excerpt.end, theme_id=theme_id, status=status,
+                        source="manual", memo=memo)
+                done[status].append(theme_id)
+        record_event(session, coder, "excerpt.decide", f"excerpt:{excerpt_id}", done)
+    return ExcerptDecision(excerpt_id, done["confirmed"], done["rejected"], done["kept"])
 
 
 def _check_span(text: str, start: int, end: int) -> None:

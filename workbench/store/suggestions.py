@@ -50,3 +50,9 @@ def move_theme_suggestions(session: Session, source: str, target: str) -> None:
     """Give every suggestion of theme ``source`` theme ``target``."""
     session.execute(update(Suggestion).where(Suggestion.theme_id == source)
                     .values(theme_id=target).execution_options(synchronize_session=False))
+
+
+def excerpt_suggestions(session: Session, batch: str, excerpt_id: int) -> list[Suggestion]:
+    """The batch's suggestions for one excerpt."""
+    return list(session.scalars(select(Suggestion).where(
+        Suggestion.batch == batch, Suggestion.excerpt_id == excerpt_id)))
