@@ -141,6 +141,42 @@ def test_hostile_excerpt_text_is_shown_literally(home):
     app.session_state["workbench_user"] = User("alice", "admin")
     app.run()
     assert not app.exception
-    assert any(HOSTILE in t.value for t in app.text)
+    import html
+
+    assert any(html.escape(HOSTILE) in h.proto.body.replace("</span>", "").replace("</mark>", "")
+               or html.escape(HOSTILE) in h.proto.body for h in app.get("html"))
     assert all("<script>" not in m.value for m in app.markdown)
     assert all("<script>" not in h.proto.body for h in app.get("html"))
+
+
+def test_whole_excerpt_decision_confirms_ticked_themes_and_rejects_the_rest(home):
+    app = app_at("review")
+    first = _shown(app)
+    store = _store(home)
+    item = next(i for i in review_queue(store, "alice") if i.suggestion_id == first)
+    themes = [t.id for t in stored_codebook(store).codable]
+    assert app.checkbox(key=f"review_whole_{item.theme_id}").value  # suggested: ticked already
+    other = next(t for t in themes if t != item.theme_id
+                 and not app.checkbox(key=f"review_whole_{t}").value)
+    app.checkbox(key=f"review_whole_{other}").check()
+    app.button(key="review_whole_save").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Excerpt decided: ")
+    codings = {c.theme_id: c.status for c in review.list_codings(store, coder="alice")
+               if c.excerpt_id == item.excerpt_id}
+    assert set(codings) == set(themes)
+    assert codings[item.theme_id] == codings[other] == "confirmed"
+    assert _shown(app) != first
+    assert all(i.excerpt_id != item.excerpt_id for i in review_queue(store, "alice"))
+    store.close()
+
+
+def test_evidence_is_highlighted_in_the_excerpt(home):
+    app = app_at("review")
+    store = _store(home)
+    item = next(i for i in review_queue(store, "alice") if i.suggestion_id == _shown(app))
+    store.close()
+    shown = "".join(h.proto.body for h in app.get("html"))
+    assert "closest sentence (similarity" in shown
+    for phrase in item.evidence["phrases"]:
+        assert f"phrase: {phrase['phrase']}" in shown

@@ -1,5 +1,6 @@
 """Review queue: one suggested theme at a time, with its evidence; confirm, reject, recode, code by
-hand, adjust the span, memo, undo or skip. Every decision is recorded under the reviewer's name."""
+hand, adjust the span, memo, undo or skip; or decide every theme of the excerpt at once. Every
+decision is recorded under the reviewer's name."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from workbench.coding.queue import QueueItem, latest_batch, review_queue
 from workbench.coding.themes import stored_codebook
 from workbench.corpus.metadata import FILTER_FIELDS, field_values
 from workbench.errors import Conflict, WorkbenchError
+from workbench.ui.render import Span, highlighted_html
 from workbench.ui.state import require_user, settings, show_error, store
 from workbench.users import User
 
 ORDERS = {"Uncertain first": "uncertain", "Highest score first": "score"}
+SENTENCE_COLOUR, PHRASE_COLOUR = "#fff3b0", "#d55e00"
 ANY = "(any)"
 
 
@@ -83,11 +86,26 @@ def _grey(text: str) -> None:
         st.html(f'<div style="color:#777;white-space:pre-wrap;font-size:0.9em">{html.escape(text)}</div>')
 
 
+def evidence_spans(evidence: dict) -> list[Span]:
+    """The suggestion's evidence as highlight spans of the excerpt: the sentence that drove the
+    semantic score (marked) and the phrases found (underlined)."""
+    spans: list[Span] = []
+    sentence = evidence.get("sentence")
+    if isinstance(sentence, dict):
+        spans.append((int(sentence["start"]), int(sentence["end"]), SENTENCE_COLOUR, "coded",
+                      f"closest sentence (similarity {sentence.get('similarity')})"))
+    for phrase in evidence.get("phrases") or []:
+        spans.append((int(phrase["start"]), int(phrase["end"]), PHRASE_COLOUR, "suggested",
+                      f"phrase: {phrase['phrase']}"))
+    return spans
+
+
 def _show_excerpt(item: QueueItem, context: review.ExcerptContext) -> None:
     st.subheader("Excerpt")
     st.text(f"{context.title}\nSection: {context.section or '(none)'}")
     _grey(context.before)
-    st.text(context.text)
+    st.html(highlighted_html(context.text, evidence_spans(item.evidence or {})))
+    st.caption("Shaded: the sentence closest to the suggested theme. Underlined: its phrases found.")
     _grey(context.after)
 
 
@@ -96,14 +114,16 @@ def _show_evidence(item: QueueItem, themes: dict[str, str]) -> None:
     st.subheader("Suggested theme")
     st.text(f"{themes.get(item.theme_id, item.theme_id)} ({item.theme_id}): score {item.score:.2f}")
     seeds = evidence.get("seeds") or []
-    st.text("Seed keywords found: " + (", ".join(map(str, seeds)) if seeds else "none"))
+    st.text("Phrases found: " + (", ".join(map(str, seeds)) if seeds else "none"))
     topic = evidence.get("topic")
     if isinstance(topic, dict):
         st.text(f"Topic {topic.get('topic')} of run {topic.get('run_id')} maps to this theme.")
     elif topic:
         st.text("Its topic maps to this theme.")
     if "semantic" in evidence:
-        st.text(f"Semantic similarity {evidence['semantic']} (z = {evidence.get('semantic_z')})"
+        sentence = evidence.get("sentence") or {}
+        st.text(f"Zero-shot score {evidence.get('zero_shot', '-')}: similarity {evidence['semantic']} "
+                f"(whole excerpt), {sentence.get('similarity', '-')} (closest sentence)"
                 + ("; a classifier trained on reviewers' decisions took part" if evidence.get("classifier")
                    else ""))
     nearest = evidence.get("nearest") or []
@@ -175,6 +195,41 @@ def _actions(item: QueueItem, context: review.ExcerptContext, queue: list[QueueI
         st.rerun()
     if right.button("Undo my last action", key="review_undo", disabled=disabled):
         _undo(user)
+
+
+def _whole_excerpt(item: QueueItem, queue: list[QueueItem], user: User, themes: dict[str, str]) -> None:
+    """Decide every theme for the excerpt at once: ticked ones confirmed, the others rejected."""
+    st.subheader("Decide the whole excerpt")
+    st.caption("Tick every theme that applies; saving confirms those and records the others as "
+               "rejected for this excerpt, so one reading teaches every theme. Themes you have "
+               "already decided here are kept as they are.")
+    suggested = {i.theme_id for i in queue if i.excerpt_id == item.excerpt_id}
+    decided = {c.theme_id: c.status for c in review.list_codings(store(), coder=user.name)
+               if c.excerpt_id == item.excerpt_id}
+    ticked = []
+    with st.form("review_whole", border=False):
+        cols = st.columns(2)
+        for n, (theme_id, name) in enumerate(themes.items()):
+            label = f"{name} ({theme_id})" + (f": already {decided[theme_id]}" if theme_id in decided else "")
+            start = theme_id in suggested or decided.get(theme_id) == "confirmed"
+            on = cols[n % 2].checkbox(label, value=start, key=f"review_whole_{theme_id}",
+                                      disabled=not user.can_edit or theme_id in decided)
+            if on:
+                ticked.append(theme_id)
+        save = st.form_submit_button("Save: ticked confirmed, the rest rejected", key="review_whole_save",
+                                     disabled=not user.can_edit)
+    if save:
+        try:
+            done = review.decide_excerpt(store(), item.excerpt_id, set(ticked), user.name)
+        except WorkbenchError as exc:
+            show_error(exc)
+            return
+        st.session_state["review_message"] = (
+            f"Excerpt decided: {len(done.confirmed)} confirmed ({', '.join(done.confirmed) or 'none'}), "
+            f"{len(done.rejected)} rejected, {len(done.kept)} kept as they were.")
+        rest = [i for i in queue if i.excerpt_id != item.excerpt_id]
+        st.session_state[current_key(user)] = rest[0].suggestion_id if rest else None
+        st.rerun()
 
 
 def _undo(user: User) -> None:
@@ -261,3 +316,4 @@ def page() -> None:
         _show_evidence(item, themes)
     _actions(item, context, queue, user, themes)
     _adjust(user)
+    _whole_excerpt(item, queue, user, themes)
