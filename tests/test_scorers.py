@@ -41,6 +41,15 @@ def test_negation_cues_cancel_a_match_but_a_plain_no_does_not(lexicon):
     assert lexicon.counts(["No evidence of neglect. Domestic abuse was reported."]).tolist() == [[0, 0, 1]]
 
 
+def test_a_seed_inside_a_stock_phrase_does_not_count():
+    lexicon = PhraseLexicon([Theme("neglect", "Neglect", seeds=["neglect"])], load_pipeline())
+    stock = "A review is held where abuse or neglect is known or suspected."
+    finding = "The children's neglect was chronic: no food, no heating."
+    [[criteria], [evidence]] = lexicon.find([stock, finding])
+    assert criteria.stock and not criteria.counts and evidence.counts
+    assert lexicon.counts([stock, finding, "Abuse and/or neglect of a child."]).tolist() == [[0], [1], [0]]
+
+
 def test_redaction_placeholders_are_not_matched_and_offsets_stay(lexicon):
     text = "[Person 1] was on the sofa."
     [match] = lexicon.find([text])[0]

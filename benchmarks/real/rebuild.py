@@ -8,6 +8,7 @@ as ``<first 16 hex digits of sha256(url)>.txt``, then::
     python benchmarks/real/rebuild.py              # writes build/dev and build/test
     python benchmarks/real/rebuild.py check FILE   # checks a labeller's JSONL lines
     python benchmarks/real/rebuild.py record FILE...  # (re)writes sources.tsv and labels.csv
+    python benchmarks/real/rebuild.py record --keep-recorded FILE...  # adds to what is recorded
 
 Each folder written has one ``.txt`` per passage and a ``labels.csv`` (``file,themes``), the
 form ``workbench evaluate --gold FOLDER`` reads. Labeller lines are JSON objects with ``url``,
@@ -86,8 +87,11 @@ def check_line(item: dict, known: set[str]) -> list[str]:
     if not MIN_WORDS <= words <= MAX_WORDS:
         problems.append(f"{words} words, expected {MIN_WORDS}-{MAX_WORDS}")
     try:
-        if passage not in page_text(item["url"]):
+        page = page_text(item["url"])
+        if passage not in page:
             problems.append("passage is not in the saved page text")
+        elif cut(page, " ".join(passage.split(" ")[:LOCATOR_WORDS]), words, digest(passage)) is None:
+            problems.append("passage does not start and end between words of the saved page")
     except SystemExit as exc:
         problems.append(str(exc))
     unknown = set(item["themes"]) - known
@@ -119,12 +123,30 @@ def check(paths: list[Path]) -> int:
     return 1 if bad else 0
 
 
-def record(paths: list[Path]) -> int:
-    """Write sources.tsv and labels.csv from labellers' lines (bad or repeated ones are skipped)."""
+def recorded_lines() -> list[dict]:
+    """The passages already recorded, as labeller lines, for those whose page text is saved."""
+    labels = {row["file"]: row["themes"] for row in csv.DictReader(LABELS.open(encoding="utf-8"))}
+    items = []
+    for row in csv.DictReader(SOURCES.open(encoding="utf-8"), delimiter="\t"):
+        path = PAGES / f"{page_key(row['url'])}.txt"
+        passage = cut(page_text(row["url"]), row["locator"], int(row["words"]),
+                      row["sha256"]) if path.exists() else None
+        if passage is None:
+            print(f"dropped {row['file']}: its passage cannot be cut from a saved page ({row['url']})")
+            continue
+        items.append({"url": row["url"], "kind": row["kind"], "passage": passage,
+                      "themes": [t for t in labels[row["file"]].split(";") if t],
+                      "where": f"{SOURCES.name}:{row['file']}"})
+    return items
+
+
+def record(paths: list[Path], keep_recorded: bool = False) -> int:
+    """Write sources.tsv and labels.csv from labellers' lines (bad or repeated ones are skipped);
+    with ``keep_recorded``, the passages already recorded come first."""
     known = theme_ids()
     seen: set[str] = set()
     rows = []
-    for item in read_lines(paths):
+    for item in (recorded_lines() if keep_recorded else []) + read_lines(paths):
         problems = check_line(item, known)
         passage = normalise(item.get("passage", ""))
         if problems or digest(passage) in seen:
@@ -197,11 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", default="rebuild", choices=["rebuild", "check", "record"])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=BUILD)
+    parser.add_argument("--keep-recorded", action="store_true",
+                        help="record: keep the passages already in sources.tsv (those that rebuild)")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check(args.files)
     if args.command == "record":
-        return record(args.files)
+        return record(args.files, args.keep_recorded)
     return rebuild(args.out)
 
 

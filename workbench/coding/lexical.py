@@ -6,7 +6,9 @@ punctuation inside a phrase are ignored. A match is **negated**, and does not co
 :data:`NEGATION_CUES` ends at most :data:`NEGATION_WINDOW` tokens before it in the same sentence
 ("there was no evidence of domestic abuse"); a plain "no" or "not" does not negate, because
 reviews mostly name what did not happen as the finding itself ("no return home interview was
-held" is evidence of exploitation work, not against it).
+held" is evidence of exploitation work, not against it). A match inside one of
+:data:`STOCK_PHRASES` does not count either: "abuse or neglect" is the statutory wording of a
+review's criteria, not evidence that a child was neglected.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ NEGATION_CUES: tuple[tuple[str, ...], ...] = (
     ("no", "suggestion", "that"), ("rule", "out"), ("not", "suspect"), ("no", "known"),
 )
 NEGATION_WINDOW = 4
+STOCK_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("abuse", "or", "neglect"), ("abuse", "and", "neglect"), ("abuse", "and/or", "neglect"),
+    ("neglect", "or", "abuse"), ("neglect", "and", "abuse"), ("harm", "or", "neglect"),
+    ("abuse", "neglect", "and", "exploitation"), ("abuse", "neglect", "or", "exploitation"),
+)
 SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
 
 
@@ -44,6 +51,12 @@ class PhraseMatch:
     start: int
     end: int
     negated: bool = False
+    stock: bool = False   # inside a stock phrase such as "abuse or neglect"
+
+    @property
+    def counts(self) -> bool:
+        """Whether the match is evidence: neither negated nor part of a stock phrase."""
+        return not (self.negated or self.stock)
 
 
 Token = tuple[str, int, int]  # (lower-case lemma, start, end); "." for a sentence end
@@ -69,6 +82,15 @@ def _tokens(doc: Doc) -> list[Token]:
         lemma = token.lemma_.lower().replace("-", "") or token.lower_
         out.append((lemma, token.idx, token.idx + len(token)))
     return out
+
+
+def _in_stock_phrase(lemmas: list[str], start: int, length: int) -> bool:
+    """Whether lemmas[start:start + length] lies inside an occurrence of a stock phrase."""
+    for phrase in STOCK_PHRASES:
+        for first in range(max(0, start + length - len(phrase)), start + 1):
+            if tuple(lemmas[first:first + len(phrase)]) == phrase:
+                return True
+    return False
 
 
 def _negated(tokens: list[Token], at: int) -> bool:
@@ -116,13 +138,14 @@ class PhraseLexicon:
             for pattern, theme, phrase in self._by_first.get(lemma, ()):
                 if tuple(lemmas[i:i + len(pattern)]) == pattern:
                     found.append(PhraseMatch(theme, phrase, tokens[i][1], tokens[i + len(pattern) - 1][2],
-                                             _negated(tokens, i)))
+                                             _negated(tokens, i),
+                                             _in_stock_phrase(lemmas, i, len(pattern))))
         return found
 
     def counts(self, texts: Sequence[str]) -> np.ndarray:
-        """Distinct phrases matched and not negated, per text and theme."""
+        """Distinct phrases matched that count as evidence, per text and theme."""
         out = np.zeros((len(texts), self.size), dtype=np.float32)
         for i, matches in enumerate(self.find(texts)):
-            for theme, _ in {(m.theme, m.phrase) for m in matches if not m.negated}:
+            for theme, _ in {(m.theme, m.phrase) for m in matches if m.counts}:
                 out[i, theme] += 1
         return out

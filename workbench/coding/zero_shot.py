@@ -52,12 +52,12 @@ def _default_offsets() -> dict[str, float]:
 class ZeroShotWeights:
     """Logistic weights of the zero-shot features: shared by every theme, plus per-theme offsets."""
 
-    intercept: float = -5.566
-    phrases: float = 1.484
-    similarity: float = 2.926
-    relative_similarity: float = 4.305
-    sentence: float = 3.901
-    relative_sentence: float = 4.767
+    intercept: float = -5.923
+    phrases: float = 2.228
+    similarity: float = 3.380
+    relative_similarity: float = 5.404
+    sentence: float = 4.198
+    relative_sentence: float = 4.888
     theme_offsets: dict[str, float] = field(default_factory=_default_offsets)
 
     def probability(self, features: dict[str, np.ndarray],
@@ -72,11 +72,11 @@ class ZeroShotWeights:
         return asdict(self)
 
 
-# Fitted by benchmarks/real/calibrate.py on the real dev half (93 passages from 53 pages).
+# Fitted by benchmarks/real/calibrate.py on the real dev half (191 passages from 122 pages).
 DEFAULT_OFFSETS: dict[str, float] = {
-    "cce": -0.393, "sudi": 0.101, "nai_under1": 0.513, "invisible_men": -2.118, "covid": -1.459,
-    "ehe": -1.264, "domestic_abuse": -0.983, "risk_assessment": 1.28, "sin_criteria": -0.498,
-    "info_sharing": 2.242, "professional_curiosity": 1.534, "voice_of_child": 1.094,
-    "reluctant_engagement": 0.552, "neglect": -0.818, "mental_health": -0.632,
-    "substance_misuse": 0.658,
+    "cce": -0.414, "sudi": 0.035, "nai_under1": 0.247, "invisible_men": -0.69, "covid": -1.592,
+    "ehe": -0.115, "domestic_abuse": -0.947, "risk_assessment": 0.916, "sin_criteria": 0.864,
+    "info_sharing": 1.619, "professional_curiosity": 1.128, "voice_of_child": 0.945,
+    "reluctant_engagement": -0.121, "neglect": -1.021, "mental_health": -1.14,
+    "substance_misuse": 0.082,
 }
