@@ -142,6 +142,27 @@ def test_learning_curve_measures_on_a_fixed_test_set_in_both_reviewer_modes(mini
                        reviewer="nobody")
 
 
+def test_learning_curve_on_given_test_rows_never_shows_them_to_the_reviewer(mini):
+    from workbench.analysis.runs import snapshot
+
+    with mini.session() as s:
+        gold = excerpt_labels(s, read_gold(MINI / "gold.jsonl"))
+    corpus = snapshot(mini)
+    embeddings = FakeEmbedder().encode(corpus.texts)
+    labels = [gold.get(e, set()) for e in corpus.excerpt_ids]
+    test_rows = list(range(0, len(corpus.texts), 3))
+    pool = len(corpus.texts) - len(test_rows)
+    curve = learning_curve(corpus.texts, embeddings, labels, stored_codebook(mini), FakeEmbedder(),
+                           rounds=-(-pool // 10) + 1, per_round=10, test_rows=test_rows)
+    assert all(p["test_excerpts"] == len(test_rows) for p in curve)
+    assert curve[-1]["excerpts_reviewed"] == pool  # the whole pool read, and none of the test rows
+    for bad in ([], [len(corpus.texts)]):
+        with pytest.raises(WorkbenchError) as error:
+            learning_curve(corpus.texts, embeddings, labels, stored_codebook(mini), FakeEmbedder(),
+                           test_rows=bad)
+        assert str(error.value) == f"test_rows must name 1 to {len(corpus.texts)} excerpts by index"
+
+
 def test_zero_shot_scores_do_not_depend_on_the_rest_of_the_corpus(mini):
     """A score is a probability of its own excerpt, not a rank within the corpus: the same
     excerpt scores the same alone, in a corpus of exploitation reviews or among everything."""

@@ -26,17 +26,38 @@ from workbench.analysis.embed import EmbeddingCache, embed_texts, make_embedder 
 from workbench.analysis.metrics import theme_scores  # noqa: E402
 from workbench.coding.codebook import load_codebook  # noqa: E402
 from workbench.coding.evaluate import predictions  # noqa: E402
+from workbench.coding.gold import read_labelled_folder  # noqa: E402
 from workbench.coding.suggest import SuggestSettings, ThemeScorer  # noqa: E402
 from workbench.coding.zero_shot import FEATURES, ZeroShotWeights, zero_shot_features  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
 
-def read_folder(folder: Path) -> tuple[list[str], list[str], list[set[str]]]:
-    rows = list(csv.DictReader((folder / "labels.csv").open(encoding="utf-8")))
-    texts = [(folder / row["file"]).read_text(encoding="utf-8") for row in rows]
-    gold = [{t for t in row["themes"].split(";") if t} for row in rows]
-    return [row["file"] for row in rows], texts, gold
+def write_sample_paragraphs(out: Path) -> Path:
+    """The fictional sample's gold paragraphs (its gold.jsonl spans of 20 words or more, with
+    their themes, none or several) as a labelled folder, so it is scored like the real set."""
+    from workbench.coding.gold import read_gold
+    from workbench.config import load_settings
+    from workbench.corpus import read_file
+
+    sample = ROOT / "corpus" / "sample"
+    settings = load_settings(home=out / "home")
+    texts: dict[str, str] = {}
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for number, item in enumerate(read_gold(sample / "gold.jsonl"), 1):
+        if item["file"] not in texts:
+            texts[item["file"]] = next(iter(read_file(sample / item["file"], item["file"], settings))).text
+        passage = texts[item["file"]][item["start"]:item["end"]].strip()
+        if len(passage.split()) >= 20:  # headings and one-line items are not paragraphs
+            name = f"sample-{number:04d}.txt"
+            (out / name).write_text(passage + "\n", encoding="utf-8")
+            rows.append((name, ";".join(sorted(item["themes"]))))
+    with open(out / "labels.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["file", "themes"])
+        writer.writerows(rows)
+    return out
 
 
 def page_groups(files: list[str]) -> list[str]:
@@ -48,12 +69,17 @@ def page_groups(files: list[str]) -> list[str]:
     return [by_file.get(f, f) for f in files]
 
 
+def scored(probabilities: np.ndarray, gold: list[set[str]], theme_ids: list[str],
+           threshold: float = 0.5):
+    """Per-theme and overall scores of the themes at or above ``threshold`` (at most four each)."""
+    keys = list(range(len(gold)))
+    predicted = predictions(probabilities, theme_ids, keys, threshold, SuggestSettings().max_per_excerpt)
+    return theme_scores(predicted, dict(enumerate(gold)), theme_ids)
+
+
 def macro(probabilities: np.ndarray, gold: list[set[str]], theme_ids: list[str],
           threshold: float = 0.5) -> tuple[float, float]:
-    settings = SuggestSettings()
-    keys = list(range(len(gold)))
-    predicted = predictions(probabilities, theme_ids, keys, threshold, settings.max_per_excerpt)
-    result = theme_scores(predicted, dict(enumerate(gold)), theme_ids)
+    result = scored(probabilities, gold, theme_ids, threshold)
     return result.macro_f1, result.micro_f1
 
 
@@ -77,10 +103,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--score-only", action="store_true",
                         help="only score the current defaults and seed phrases (for the test half)")
     parser.add_argument("--cache", type=Path, default=HERE / "work" / "embeddings.sqlite")
+    parser.add_argument("--sample", action="store_true",
+                        help="score the fictional sample's gold paragraphs instead of --folder")
     args = parser.parse_args(argv)
     from sklearn.model_selection import GroupKFold
 
-    files, texts, gold = read_folder(args.folder)
+    if args.sample:
+        import tempfile
+
+        args.folder = write_sample_paragraphs(Path(tempfile.mkdtemp(prefix="sample-paragraphs-")))
+
+    files, texts, gold = read_labelled_folder(args.folder)
     codebook, embedder = load_codebook(), make_embedder("default")
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(args.cache)
@@ -98,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
                 ("seed phrases alone (one or more)", (measured.phrase_counts >= 1).astype(float)),
                 ("zero-shot (default weights)", measured.zero_shot)]:
             print("| {} | {:.3f} | {:.3f} |".format(name, *macro(probabilities, gold, ids)))
+        zero_shot = scored(measured.zero_shot, gold, ids).per_theme
+        seeds = scored((measured.phrase_counts >= 1).astype(float), gold, ids).per_theme
+        print("\n| theme | passages | zero-shot P / R / F1 | seeds alone P / R / F1 |")
+        print("| --- | --- | --- | --- |")
+        for theme in ids:
+            z, k = zero_shot[theme], seeds[theme]
+            print(f"| `{theme}` | {z.support} | {z.precision:.2f} / {z.recall:.2f} / {z.f1:.2f} | "
+                  f"{k.precision:.2f} / {k.recall:.2f} / {k.f1:.2f} |")
         return 0
     groups = np.array(page_groups(files))
     out_of_fold = np.zeros(y.shape)

@@ -106,7 +106,7 @@ class ThemeScores:
 
 
 def theme_scores(
-    predicted: Mapping[object, set[str]], gold: Mapping[object, set[str]], themes: Iterable[str]
+    predicted: Mapping[Any, set[str]], gold: Mapping[Any, set[str]], themes: Iterable[str]
 ) -> ThemeScores:
     """Per-theme precision, recall, F1 and support, with macro- and micro-F1.
 

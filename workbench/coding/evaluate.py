@@ -11,6 +11,7 @@ import numpy as np
 from workbench.analysis.embed import Embedder, EmbeddingCache
 from workbench.analysis.metrics import ThemeScores, theme_scores
 from workbench.coding.codebook import Codebook
+from workbench.coding.gold import read_labels_csv
 from workbench.coding.suggest import SuggestSettings, ThemeScorer
 from workbench.errors import BadInput
 
@@ -37,13 +38,16 @@ def learning_curve(
     rounds: int = 8, per_round: int = 10, spacy_model: str = "en_core_web_sm",
     progress: Callable[[int, dict], None] | None = None, groups: Sequence[object] | None = None,
     reviewer: str = "excerpts", test_share: float = 0.3, seed: int = 0,
+    test_rows: Sequence[int] | None = None,
 ) -> list[dict]:
     """Simulate a reviewer working the queue and measure suggestions after each round.
 
     A fixed share (``test_share``) of the documents, drawn with ``seed``, is set aside: the
     reviewer never sees it and every point of the curve is measured on it, so points are
     comparable. (Measuring on "excerpts not yet reviewed" flatters uncertainty sampling, which
-    takes the hard ones away.) Each round the simulated reviewer, answering as the gold labels say:
+    takes the hard ones away.) ``test_rows`` names that set instead (e.g. a real test half), and
+    every other excerpt is the reviewer's pool. Each round the simulated reviewer, answering as
+    the gold labels say:
 
     - ``reviewer="excerpts"``: reads ``per_round`` excerpts, half those nearest a threshold on some
       theme and half at random, and decides every theme for each (confirmed or not);
@@ -56,18 +60,18 @@ def learning_curve(
         raise BadInput(f"reviewer {reviewer!r} is not one of excerpts, pairs")
     settings = settings or SuggestSettings()
     theme_ids = [t.id for t in codebook.codable]
-    keys = list(groups) if groups is not None else list(range(len(texts)))
-    documents = sorted(set(map(str, keys)))
+    keys: list[object] = list(groups) if groups is not None else list(range(len(texts)))
     rng = np.random.default_rng(seed)
-    held = set(rng.permutation(documents)[:max(1, round(test_share * len(documents)))].tolist())
-    test = [i for i, key in enumerate(keys) if str(key) in held]
-    pool = [i for i in range(len(texts)) if str(keys[i]) not in held]
+    test = _test_rows(keys, test_rows, test_share, rng)
+    pool = sorted(set(range(len(texts))) - set(test))
     decided: dict[str, tuple[list[int], list[int]]] = {t: ([], []) for t in theme_ids}
     reviewed: set[int] = set()
     curve = []
+    # One scorer for every round: its zero-shot measurements do not depend on the decisions and
+    # are kept between fits, so each round only retrains the classifiers.
+    scorer = ThemeScorer(codebook, embedder, settings, cache, spacy_model)
     for round_number in range(rounds + 1):
-        scorer = ThemeScorer(codebook, embedder, settings, cache, spacy_model).fit(
-            texts, embeddings, {t: v for t, v in decided.items() if v[0] or v[1]}, groups)
+        scorer.fit(texts, embeddings, {t: v for t, v in decided.items() if v[0] or v[1]}, groups)
         scores, _ = scorer.score(texts, embeddings, groups=groups)
         result = quality(scores[test], theme_ids, test, dict(enumerate(gold)), settings)
         point = {"round": round_number, "excerpts_reviewed": len(reviewed),
@@ -86,6 +90,20 @@ def learning_curve(
         else:
             _review_pairs(margin, pool, per_round, gold, decided, reviewed)
     return curve
+
+
+def _test_rows(keys: list[object], given: Sequence[int] | None, share: float,
+               rng: np.random.Generator) -> list[int]:
+    """The rows never shown to the reviewer: ``given``, or every excerpt of ``share`` of the
+    documents (``keys``) drawn with ``rng``."""
+    if given is None:
+        documents = sorted(set(map(str, keys)))
+        held = set(rng.permutation(documents)[:max(1, round(share * len(documents)))].tolist())
+        return [i for i, key in enumerate(keys) if str(key) in held]
+    test = sorted(set(given))
+    if not test or test[0] < 0 or test[-1] >= len(keys):
+        raise BadInput(f"test_rows must name 1 to {len(keys)} excerpts by index")
+    return test
 
 
 def _review_excerpts(margin: np.ndarray, pool: list[int], per_round: int, rng: np.random.Generator,
@@ -152,7 +170,6 @@ def evaluate_folder(folder: str | Path, codebook: Codebook, embedder: Embedder,
     The folder is ingested into a temporary store; a document's predicted themes are the union
     of its excerpts' suggestions, scored against its semicolon-separated gold themes.
     """
-    import csv
     import tempfile
 
     from workbench.config import load_settings
@@ -160,17 +177,8 @@ def evaluate_folder(folder: str | Path, codebook: Codebook, embedder: Embedder,
     from workbench.store import list_documents, open_store
 
     folder = Path(folder)
+    gold = read_labels_csv(folder)
     labels_file = folder / "labels.csv"
-    if not labels_file.exists():
-        raise BadInput(f"{folder} has no labels.csv (columns file,themes); see `workbench "
-                             "evaluate --help`")
-    with open(labels_file, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if not {"file", "themes"} <= set(reader.fieldnames or []):
-            raise BadInput(f"{labels_file}: expected columns file,themes, found "
-                                 f"{','.join(reader.fieldnames or [])}")
-        gold = {row["file"]: {t.strip() for t in (row["themes"] or "").split(";") if t.strip()}
-                for row in reader}
     unknown = {t for themes in gold.values() for t in themes} - {t.id for t in codebook.codable}
     if unknown:
         raise BadInput(f"{labels_file}: unknown theme ids {', '.join(sorted(unknown))}")
