@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -180,3 +182,74 @@ def test_evidence_is_highlighted_in_the_excerpt(home):
     assert "closest sentence (similarity" in shown
     for phrase in item.evidence["phrases"]:
         assert f"phrase: {phrase['phrase']}" in shown
+
+
+def _decide_excerpts(home: Path, count: int) -> None:
+    store = _store(home)
+    seen: list[int] = []
+    for item in review_queue(store, "bob"):
+        if item.excerpt_id not in seen:
+            seen.append(item.excerpt_id)
+            review.decide_excerpt(store, item.excerpt_id, {item.theme_id}, "bob")
+        if len(seen) == count:
+            break
+    store.close()
+
+
+def test_fine_tune_panel_waits_for_enough_decisions(home):
+    app = app_at("review")
+    assert not app.exception
+    assert app.expander[-1].label == "Learn from decisions: fine-tune the encoder"
+    assert "The reviewer classifiers use the installed encoder as it is." in [m.value for m in app.markdown]
+    assert app.caption[-1].value.startswith("0 excerpts decided; fine-tuning needs 20.")
+    assert app.button(key="review_fine_tune").disabled
+
+
+def test_fine_tune_panel_starts_a_background_run_and_shows_its_progress(home, monkeypatch):
+    from workbench.coding import fine_tune
+
+    _decide_excerpts(home, 20)
+    started = []
+
+    def start(folder, actor):
+        started.append((Path(folder), actor))
+        fine_tune.write_status(fine_tune.models_dir(folder), {
+            "state": "running", "pid": os.getpid(), "step": 3, "steps": 12, "seconds": 41.0})
+        return os.getpid()
+
+    monkeypatch.setattr(fine_tune, "start_in_background", start)
+    app = app_at("review")
+    assert app.caption[-1].value.startswith("20 excerpts decided; fine-tuning needs 20.")
+    app.button(key="review_fine_tune").click().run()
+    assert not app.exception
+    assert started == [(home, "alice")]
+    assert "Fine-tuning: step 3 of 12, 41 s" in str(app.get("progress")[0].proto)
+
+
+def test_fine_tune_panel_names_the_encoder_in_use_and_the_last_result(home):
+    from dataclasses import asdict
+
+    from workbench.coding import fine_tune
+
+    folder = fine_tune.models_dir(home) / "20261202T100000-abc123"
+    folder.mkdir(parents=True)
+    model = fine_tune.FineTuned(
+        model_id=folder.name, path=str(folder), base_model="sentence-transformers/all-MiniLM-L6-v2",
+        created="2026-12-02T10:00:00+00:00", excerpts=64, decisions=1024, pairs=2000, steps=125,
+        steps_planned=125, seconds=300.0, stopped_early=False,
+        held_back={"excerpts": 13, "themes": 9, "frozen_macro_f1": 0.61, "tuned_macro_f1": 0.68},
+        adopted=True)
+    (folder / fine_tune.MANIFEST).write_text(json.dumps(asdict(model)))
+    fine_tune.write_status(fine_tune.models_dir(home), {"state": "done", "message": "adopted: ..."})
+    app = app_at("review")
+    assert not app.exception
+    shown = [m.value for m in app.markdown]
+    assert ("The reviewer classifiers use **finetuned/20261202T100000-abc123** (from 64 decided "
+            "excerpts; held-back macro-F1 0.68 against 0.61 frozen).") in shown
+    assert app.success[-1].value == "Last fine-tuning run: adopted: ..."
+
+
+def test_viewer_sees_no_fine_tune_button(home):
+    app = app_at("review", User("vic", "viewer"))
+    assert not app.exception
+    assert not [b for b in app.button if b.key == "review_fine_tune"]

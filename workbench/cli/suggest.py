@@ -34,6 +34,7 @@ def suggest(settings: Settings, run_id: str | None, no_run: bool, if_none: bool,
     """
     from workbench.analysis.embed import embedding_cache, make_embedder
     from workbench.analysis.runs import latest_run, load_run
+    from workbench.coding.fine_tune import tuned_embedder
     from workbench.coding.queue import latest_batch
     from workbench.coding.suggest import suggest as suggest_themes
     from workbench.coding.themes import ensure_codebook
@@ -47,7 +48,8 @@ def suggest(settings: Settings, run_id: str | None, no_run: bool, if_none: bool,
         None if no_run else latest_run(settings.runs_dir))
     result = suggest_themes(store, ensure_codebook(store), make_embedder(embedder, settings.embedding_model),
                             cache=embedding_cache(settings), run=run, spacy_model=settings.spacy_model,
-                            actor=actor)
+                            actor=actor, classifier_embedder=tuned_embedder(
+                                settings.home, settings.embedding_model, embedder))
     if as_json:
         print_json({"excerpts": result.excerpts, "suggestions": result.suggestions})
     else:

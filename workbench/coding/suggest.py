@@ -8,7 +8,9 @@ to the corpus, so the threshold (0.5) means the same in any corpus; an excerpt i
 saved run maps to the theme gets ``topic_weight`` more.
 
 Once a theme has at least ``min_decisions`` confirmed and as many rejected codings, classifiers
-trained on those decisions are blended in (:mod:`.learned`).
+trained on those decisions are blended in (:mod:`.learned`). When an encoder fine-tuned on the
+decisions has been adopted (:mod:`.fine_tune`), the classifiers read its embeddings instead of
+the frozen encoder's; the zero-shot score always uses the frozen encoder it was calibrated on.
 
 Each suggestion keeps its evidence: the phrases matched (with offsets), the sentence that drove
 the semantic score (with offsets), the zero-shot probability and the nearest examples or
@@ -98,6 +100,7 @@ class ThemeScorer:
     settings: SuggestSettings = field(default_factory=SuggestSettings)
     cache: EmbeddingCache | None = None
     spacy_model: str = "en_core_web_sm"
+    classifier_embedder: Embedder | None = None  # a fine-tuned encoder for the classifiers
 
     def _nlp(self) -> Language:
         from workbench.nlp import load_pipeline
@@ -114,9 +117,7 @@ class ThemeScorer:
         self.lexicon_ = PhraseLexicon(self.themes_, self._nlp())
         self._fit_prototypes(texts, embeddings, decisions)
         self.vectoriser_ = learned.tfidf().fit(texts) if len(texts) >= 20 else None
-        measured = self.measure(texts, embeddings)
-        self._fit_classifiers(self._dense(measured, embeddings, groups), self._words(texts),
-                              measured.zero_shot, decisions)
+        self._fit_classifiers(texts, embeddings, groups, decisions)
         return self
 
     def _fit_prototypes(self, texts: Sequence[str], embeddings: np.ndarray,
@@ -156,24 +157,32 @@ class ThemeScorer:
     def _words(self, texts: Sequence[str]) -> Any:
         return self.vectoriser_.transform(texts) if self.vectoriser_ is not None else None
 
-    def _dense(self, measured: Scored, embeddings: np.ndarray, groups: Sequence[object] | None) -> np.ndarray:
-        """Classifier features: embedding, document mean, capped phrase counts, best-sentence cosines."""
+    def _dense(self, measured: Scored, texts: Sequence[str], embeddings: np.ndarray,
+               groups: Sequence[object] | None) -> np.ndarray:
+        """Classifier features: embedding (the fine-tuned encoder's when there is one), document
+        mean, capped phrase counts, best-sentence cosines."""
+        if self.classifier_embedder is not None:
+            embeddings, _ = embed_texts(texts, self.classifier_embedder, self.cache)
         means = self.settings.document_context * document_means(embeddings, groups)
         return np.hstack([embeddings, means, np.minimum(measured.phrase_counts, 3) / 3,
                           measured.sentences.best])
 
-    def _fit_classifiers(self, dense: np.ndarray, words: Any, base: np.ndarray,
-                         decisions: Decisions) -> None:
+    def _fit_classifiers(self, texts: Sequence[str], embeddings: np.ndarray,
+                         groups: Sequence[object] | None, decisions: Decisions) -> None:
         """Classifiers on reviewers' decisions for each theme with enough of them, their blending
-        weights and cross-validated cut-offs."""
+        weights and cross-validated cut-offs. Features are made only if some theme needs them."""
         s = self.settings
         self.classifiers_: dict[str, learned.Models] = {}
         self.classifier_weights_: dict[str, float] = {}
         self.calibrated_: dict[str, float] = {}
+        measured = self.measure(texts, embeddings)
+        base, dense, words = measured.zero_shot, None, None
         for j, theme_id in enumerate(self.theme_ids_):
             positive, negative = decisions.get(theme_id, ([], []))
             if len(positive) < s.min_decisions or len(negative) < s.min_decisions:
                 continue
+            if dense is None:
+                dense, words = self._dense(measured, texts, embeddings, groups), self._words(texts)
             rows = np.array(list(positive) + list(negative))
             labels = np.array([1] * len(positive) + [0] * len(negative))
             self.classifiers_[theme_id] = learned.train(dense, words, rows, labels)
@@ -197,7 +206,7 @@ class ThemeScorer:
                     topic_part[i, self.theme_ids_.index(theme)] = 1.0
         scores = measured.zero_shot + s.topic_weight * topic_part
         if self.classifiers_:
-            dense, words = self._dense(measured, embeddings, groups), self._words(texts)
+            dense, words = self._dense(measured, texts, embeddings, groups), self._words(texts)
             for j, theme_id in enumerate(self.theme_ids_):
                 models = self.classifiers_.get(theme_id)
                 if models is not None:
@@ -219,7 +228,7 @@ class ThemeScorer:
                   measured: Scored, topic_part: np.ndarray) -> dict[str, Any]:
         """Why excerpt ``i`` is suggested for theme column ``j``: phrases found, the sentence that
         drove the semantic score, nearest references, topic, and whether classifiers took part."""
-        found = [m for m in measured.matches[i] if m.theme == j and not m.negated]
+        found = [m for m in measured.matches[i] if m.theme == j and m.counts]
         start, end = measured.sentences.spans[i][measured.sentences.best_sentence[i, j]]
         nearest = []
         if self.reference_matrices_[j] is not None:
@@ -274,10 +283,12 @@ class SuggestionBatch:
 
 def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: EmbeddingCache | None = None,
             run: Run | None = None, settings: SuggestSettings | None = None,
-            spacy_model: str = "en_core_web_sm", actor: str = "system") -> SuggestionBatch:
+            spacy_model: str = "en_core_web_sm", actor: str = "system",
+            classifier_embedder: Embedder | None = None) -> SuggestionBatch:
     """Score every stored excerpt and save the suggestions as a new batch.
 
-    ``run`` (a saved topic run) adds topic evidence for excerpts it assigned.
+    ``run`` (a saved topic run) adds topic evidence for excerpts it assigned;
+    ``classifier_embedder`` (an adopted fine-tuned encoder) feeds the reviewer classifiers.
     """
     from workbench.analysis.runs import snapshot
 
@@ -288,7 +299,8 @@ def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: Embeddi
     if not corpus.texts:
         raise NotFound("no excerpts to suggest themes for; ingest documents first")
     embeddings, _ = embed_texts(corpus.texts, embedder, cache)
-    scorer = ThemeScorer(codebook, embedder, settings or SuggestSettings(), cache, spacy_model).fit(
+    scorer = ThemeScorer(codebook, embedder, settings or SuggestSettings(), cache, spacy_model,
+                         classifier_embedder).fit(
         corpus.texts, embeddings, reviewer_decisions(store, corpus.excerpt_ids), corpus.document_ids)
     topic_themes = None
     if run is not None:
@@ -309,6 +321,7 @@ def suggest(store: Store, codebook: Codebook, embedder: Embedder, cache: Embeddi
                 count += 1
         record_event(session, actor, "suggest.run", f"batch:{batch}", {
             "excerpts": len(corpus.texts), "suggestions": count, "run_id": run_id,
-            "classifier_themes": sorted(scorer.classifiers_)})
+            "classifier_themes": sorted(scorer.classifiers_),
+            "classifier_model": classifier_embedder.model_id if classifier_embedder else None})
     return SuggestionBatch(batch=batch, excerpts=len(corpus.texts), suggestions=count,
                            classifier_themes=sorted(scorer.classifiers_))

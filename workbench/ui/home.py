@@ -9,7 +9,15 @@ from workbench.coding.queue import latest_batch
 from workbench.coding.review import list_codings
 from workbench.errors import WorkbenchError
 from workbench.store import corpus_stats
-from workbench.ui.state import current_user, embedder, page_link, settings, show_error, store
+from workbench.ui.state import (
+    current_user,
+    embedder,
+    embedder_kind,
+    page_link,
+    settings,
+    show_error,
+    store,
+)
 
 
 def page() -> None:
@@ -62,6 +70,7 @@ def make_suggestions(actor: str) -> None:
     """Suggest themes for every excerpt with the stored codebook and the latest run."""
     from workbench.analysis.embed import embedding_cache
     from workbench.analysis.runs import latest_run
+    from workbench.coding.fine_tune import tuned_embedder
     from workbench.coding.suggest import suggest
     from workbench.coding.themes import ensure_codebook, stored_codebook
 
@@ -73,7 +82,10 @@ def make_suggestions(actor: str) -> None:
             st.write("Embedding excerpts and scoring themes")
             result = suggest(store(), codebook, embedder(),
                              cache=embedding_cache(settings()), run=latest_run(settings().runs_dir),
-                             spacy_model=settings().spacy_model, actor=actor)
+                             spacy_model=settings().spacy_model, actor=actor,
+                             classifier_embedder=tuned_embedder(settings().home,
+                                                                settings().embedding_model,
+                                                                embedder_kind()))
         except WorkbenchError as error:
             status.update(label="Could not make suggestions", state="error")
             show_error(error)

@@ -1,6 +1,7 @@
 """Review queue: one suggested theme at a time, with its evidence; confirm, reject, recode, code by
-hand, adjust the span, memo, undo or skip; or decide every theme of the excerpt at once. Every
-decision is recorded under the reviewer's name."""
+hand, adjust the span, memo, undo or skip; or decide every theme of the excerpt at once; and
+fine-tune the encoder on the decisions (:mod:`workbench.ui.fine_tune`). Every decision is
+recorded under the reviewer's name."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from workbench.coding.queue import QueueItem, latest_batch, review_queue
 from workbench.coding.themes import stored_codebook
 from workbench.corpus.metadata import FILTER_FIELDS, field_values
 from workbench.errors import Conflict, WorkbenchError
+from workbench.ui import fine_tune
 from workbench.ui.render import Span, highlighted_html
 from workbench.ui.state import require_user, settings, show_error, store
 from workbench.users import User
@@ -302,6 +304,7 @@ def page() -> None:
         _adjust(user)
         if user.can_edit and st.button("Undo my last action", key="review_undo_empty"):
             _undo(user)
+        fine_tune.panel(user)
         return
     item = _pick(queue, user)
     try:
@@ -317,3 +320,4 @@ def page() -> None:
     _actions(item, context, queue, user, themes)
     _adjust(user)
     _whole_excerpt(item, queue, user, themes)
+    fine_tune.panel(user)

@@ -30,9 +30,14 @@ def store() -> Store:
     return open_store(settings())
 
 
+def embedder_kind() -> str:
+    """'default' (the real model) or 'fake' (WORKBENCH_APP_EMBEDDER=fake)."""
+    return os.environ.get("WORKBENCH_APP_EMBEDDER", "default")
+
+
 @st.cache_resource
 def embedder() -> Embedder:
-    return make_embedder(os.environ.get("WORKBENCH_APP_EMBEDDER", "default"), settings().embedding_model)
+    return make_embedder(embedder_kind(), settings().embedding_model)
 
 
 def loopback() -> bool:
