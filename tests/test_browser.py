@@ -1,10 +1,12 @@
-"""One real-browser test: serve the app, sign in, confirm a suggestion, export CSV (Chromium)."""
+"""One real-browser test: serve the app, sign in, confirm a suggestion, decide a whole excerpt,
+export CSV (Chromium)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -66,6 +68,14 @@ def test_sign_in_confirm_and_export(server, tmp_path):
         page.get_by_role("button", name="Confirm").first.click()
         page.get_by_text("1 decided").first.wait_for(timeout=30_000)
 
+        # Decide the next excerpt whole: tick one more theme, save, every theme is decided.
+        page.get_by_role("checkbox", name=re.compile(r"\(covid\)")).check(force=True)
+        page.get_by_role("button", name="Save: ticked confirmed, the rest rejected").click()
+        decided = page.get_by_text(re.compile(r"^Excerpt decided: \d+ confirmed"))
+        decided.wait_for(timeout=30_000)
+        message = decided.inner_text()
+        page.screenshot(path=str(tmp_path / "review-page.png"), full_page=True)
+
         page.get_by_role("link", name="Export").click()
         page.get_by_role("button", name="Prepare download").click()
         download_button = page.get_by_test_id("stDownloadButton").get_by_role("button")
@@ -77,6 +87,12 @@ def test_sign_in_confirm_and_export(server, tmp_path):
         page.screenshot(path=str(tmp_path / "export-page.png"), full_page=True)
         browser.close()
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert len(rows) == 1
-    assert rows[0]["coder"] == "alice" and rows[0]["status"] == "confirmed"
+    whole = re.match(r"Excerpt decided: (\d+) confirmed \(([^)]*)\), 15 rejected|"
+                     r"Excerpt decided: (\d+) confirmed \(([^)]*)\)", message)
+    assert whole, message
+    confirmed = (whole.group(2) or whole.group(4)).split(", ")
+    assert "covid" in confirmed
+    assert len(rows) == 1 + len(confirmed)
+    assert {r["coder"] for r in rows} == {"alice"} and {r["status"] for r in rows} == {"confirmed"}
+    assert "covid" in {r["theme_id"] for r in rows}
     assert (tmp_path / "export-page.png").stat().st_size > 10_000
