@@ -117,14 +117,18 @@ def test_classifier_takes_over_after_ten_confirmed_and_ten_rejected(mini):
     assert all(i.evidence["classifier"] for i in items)
 
 
-def test_learning_curve_measures_on_a_fixed_test_set_in_both_reviewer_modes(mini):
+def _curve_inputs(mini):
+    """The mini sample's excerpts, fake embeddings and gold themes, for learning curves."""
     from workbench.analysis.runs import snapshot
 
     with mini.session() as s:
         gold = excerpt_labels(s, read_gold(MINI / "gold.jsonl"))
     corpus = snapshot(mini)
-    embeddings = FakeEmbedder().encode(corpus.texts)
-    labels = [gold.get(e, set()) for e in corpus.excerpt_ids]
+    return corpus, FakeEmbedder().encode(corpus.texts), [gold.get(e, set()) for e in corpus.excerpt_ids]
+
+
+def test_learning_curve_measures_on_a_fixed_test_set_in_both_reviewer_modes(mini):
+    corpus, embeddings, labels = _curve_inputs(mini)
     curve = learning_curve(corpus.texts, embeddings, labels, stored_codebook(mini), FakeEmbedder(),
                            rounds=2, per_round=4, groups=corpus.document_ids)
     assert [p["round"] for p in curve] == [0, 1, 2]
@@ -143,13 +147,7 @@ def test_learning_curve_measures_on_a_fixed_test_set_in_both_reviewer_modes(mini
 
 
 def test_learning_curve_on_given_test_rows_never_shows_them_to_the_reviewer(mini):
-    from workbench.analysis.runs import snapshot
-
-    with mini.session() as s:
-        gold = excerpt_labels(s, read_gold(MINI / "gold.jsonl"))
-    corpus = snapshot(mini)
-    embeddings = FakeEmbedder().encode(corpus.texts)
-    labels = [gold.get(e, set()) for e in corpus.excerpt_ids]
+    corpus, embeddings, labels = _curve_inputs(mini)
     test_rows = list(range(0, len(corpus.texts), 3))
     pool = len(corpus.texts) - len(test_rows)
     curve = learning_curve(corpus.texts, embeddings, labels, stored_codebook(mini), FakeEmbedder(),
