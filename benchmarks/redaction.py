@@ -1,12 +1,14 @@
 """Redaction benchmark: workbench.privacy.redact against planted personal data (a folder's pii.jsonl).
 
 Usage:
-    python benchmarks/redaction.py                 # tables for corpus/sample and corpus/heldout-pii
+    python benchmarks/redaction.py                 # tables for corpus/sample and both held-out sets
     python benchmarks/redaction.py FOLDER --json   # one folder, machine-readable
     python benchmarks/redaction.py --misses 20     # also list up to 20 missed gold spans per kind
 
-corpus/heldout-pii was written without looking at the rules, which were tuned on corpus/sample:
-its numbers are the honest ones.
+corpus/heldout-pii (round 1) and corpus/heldout-pii-2 (round 2) were written without looking at
+the rules, which were tuned on corpus/sample; round 1's misses have since been read and fixed, so
+only a set whose misses nobody has read gives an honest number (README lists each round's first
+run).
 
 A gold span counts as recalled if findings of any kind cover at least 80% of its characters
 ("recall"); "strict" asks the covering findings to be of the gold kind. A finding counts as
@@ -37,7 +39,7 @@ def _covered(start: int, end: int, findings: list[Finding], kind: str | None = N
     return len(chars) / max(1, end - start)
 
 
-DEFAULT_FOLDERS = [str(ROOT / "corpus" / "sample"), str(ROOT / "corpus" / "heldout-pii")]
+DEFAULT_FOLDERS = [str(ROOT / "corpus" / name) for name in ("sample", "heldout-pii", "heldout-pii-2")]
 
 
 def main(argv: list[str] | None = None) -> int:
