@@ -79,6 +79,10 @@ class Settings:
     redact: bool = field(default=True, metadata=_help(
         "Replace personal data (names, dates of birth, addresses, postcodes, phone numbers, e-mail "
         "addresses, NHS numbers) with pseudonyms at ingest, before anything is stored."))
+    redact_dates: str = field(default="birth", metadata=_help(
+        "Which dates redaction replaces: 'birth' (dates of birth, as [Date of birth]) or 'all' "
+        "(every calendar date becomes [Date], for partnerships that treat event dates as "
+        "identifying)."))
     redact_allow: tuple[str, ...] = field(default=(), metadata=_help(
         "Words and phrases never redacted, added to the built-in list (agency names, job titles, "
         "'Child Q' style pseudonyms)."))
@@ -114,7 +118,7 @@ class Settings:
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True,
              "false": False, "0": False, "no": False, "off": False}
-_CHOICES = {"keep_originals": ("none", "encrypted")}
+_CHOICES = {"keep_originals": ("none", "encrypted"), "redact_dates": ("birth", "all")}
 _ENVIRONMENT_ONLY = ("home", "originals_key")
 
 

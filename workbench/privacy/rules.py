@@ -12,20 +12,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KINDS = ("person", "date_of_birth", "address", "postcode", "phone", "email", "nhs_number")
+from workbench.privacy.gazetteer import NAME_WORD, chat_lines
+
+KINDS = ("person", "date_of_birth", "date", "address", "postcode", "phone", "email", "nhs_number")
 # Overlap resolution: longer wins; on a tie the more specific kind (earlier here) wins.
 PRIORITY = {k: i for i, k in enumerate(
-    ("email", "nhs_number", "phone", "postcode", "date_of_birth", "address", "person"))}
+    ("email", "nhs_number", "phone", "postcode", "date_of_birth", "date", "address", "person"))}
 LABELS = {
     "person": "Person", "address": "Address", "postcode": "Postcode", "phone": "Phone",
     "email": "Email", "nhs_number": "NHS number",
 }
 
 TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Cllr",  # and police ranks:
-          "PC", "DC", "DS", "DI", "DCI", "PCSO", "Sgt")
-TITLE_RE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Cllr|PC|DC|DS|DI|DCI|PCSO|Sgt)\.?"
+          "PC", "DC", "DS", "PS", "DI", "DCI", "PCSO", "Sgt", "Insp")
+TITLE_RE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Cllr|PC|DC|DS|PS|DI|DCI|PCSO|Sgt|Insp)\.?"
 # The placeholders ``redact`` writes: never redacted again, so redacting twice changes nothing.
-PLACEHOLDER_RE = re.compile(r"\[(?:(?:Person|Address|Postcode|Phone|Email|NHS number) \d+|Date of birth)\]")
+PLACEHOLDER_RE = re.compile(
+    r"\[(?:(?:Person|Address|Postcode|Phone|Email|NHS number) \d+|Date of birth|Date)\]")
 
 
 def without_placeholders(text: str) -> str:
@@ -72,11 +75,31 @@ _UNIT = rf"(?:(?:Flat|Room|Plot|Unit|Apartment|Apt|Pitch|Caravan)\.?{_SP}\d+[A-Z
 _BUILDING = rf"(?:(?:The{_SP}{_W}|{_W}(?:{_SP}{_W}){{0,2}}{_SP}{_STREET_SUFFIX}),{_SP})"
 _TOWN = (rf"(?!(?:{TITLE_RE}|Child|Baby|Mother|Father|The|He|She|They|His|Her|NHS)\b)"
          rf"{_W}(?:[ \t]+{_W}){{0,2}}\b(?!['’]s)")
+_CELTIC_STREET = (rf"(?:\d+[A-Za-z]?[ \t]+)?(?:Heol|Ffordd|Stryd|Lôn|Rhodfa|Cilgant|Clos|Maes|Sràid|Rathad|"
+                  rf"Ceum|Bóthar|Sráid)(?:[ \t]+(?:y|yr|na|nan|an|a'|h-{_W}|{_W}|[A-Z][a-zà-ÿ]+)){{1,3}}")
+_PLACE_CUE = (r"(?:\b(?:[Aa]t|[Oo]n|in|to|from|of|near|off|address|lives|lived|living|moved|visited|"
+              r"visit|attended|was|is)|:)[ \t]+")
+# Welsh and Gaelic street names, anywhere; other streets without a house number after a place
+# word ("police attended Kestrel Close, Marrowby"), before a comma, a stop or a postcode.
+CELTIC_STREET_RE = re.compile(rf"\b{_CELTIC_STREET}(?:,{_SP}{_TOWN})?")
+UNNUMBERED_STREET_RE = re.compile(
+    rf"{_PLACE_CUE}({_W}(?:{_SP}{_W}){{0,3}}{_SP}{_STREET_SUFFIX}\b(?:,{_SP}{_TOWN}"
+    rf"(?=\s*(?:,|\.|;|\)|$|\n|{_POSTCODE})))?)")
+# The rest of the line after an address label: "Address: 27 Brampton Crescent, Leyton, London".
+ADDRESS_LABEL_RE = re.compile(
+    r"(?im)^[ \t]*(?:home |current |previous |last known |new |family |child's )?(?:address|location)"
+    r"[ \t]*:[ \t]*([^\n]*?)[ \t]*(?=$|\(|[ \t][–-][ \t])")
+# Streets written in lower case, as in text messages: "14 cromwell rd", "flat 5 jubilee mansions".
+LOWER_STREET_RE = re.compile(
+    r"\b(?:flat[ \t]+\d+[a-z]?[ \t,]+|\d+[a-z]?[ \t]+)?[a-z]+(?:[ \t]+[a-z]+)?[ \t]+"
+    r"(?:rd|st|road|street|court|close|lane|mansions|view|avenue|ave|drive|way|terrace|crescent|"
+    r"gardens|grove|walk|row|house|estate|park)\b")
 ADDRESS_RE = re.compile(
     rf"(?:{_UNIT}(?:{_STREET}|{_W}(?:{_SP}{_W}){{0,3}})|{_NUMBERED_STREET}|{_BUILDING}{_STREET})"
     rf"(?:,{_SP}{_STREET})*(?:,{_SP}{_TOWN}(?=\s*(?:,|\.|;|\)|$|\n|{_POSTCODE})))?"
 )
 POSTCODE_RE = re.compile(rf"\b{_POSTCODE}\b")
+LOWER_POSTCODE_RE = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?[ \t]\d[a-z]{2}\b")  # "b33 8th", "wn5 9qp"
 EMAIL_RE = re.compile(r"\b[\w.+'-]+@[A-Za-z\d-]+(?:\.[A-Za-z\d-]+)*\.[A-Za-z]{2,}\b")
 PHONE_RE = re.compile(r"(?<![\w+])(?:\+44[ \-]?(?:\(0\)[ \-]?)?\d|\(0\d{2,4}\)[ \-]?|0\d)[\d \-]{6,13}\d\b")
 NHS_RE = re.compile(r"(?<![\w/.-])\d{3}([ \-]?)\d{3}\1\d{4}(?![\w/-]|\.\d)")
@@ -93,8 +116,8 @@ _NAME_BEFORE = re.compile(
     r"(?<!\bOn )(?<!\bIn )(?<!\bBy )\b(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
     r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?['’]?[a-z]*[ \t]+[A-Z][\w'’-]+)\)?[,:][ \t]*$"
 )
-TITLE_NAME_RE = re.compile(rf"\b{TITLE_RE}[ \t]+[A-Z][a-z]*(?:['’][A-Z]?[a-z]+|-[A-Z][a-z]+)*\b")
-_NAME_WORD = r"[A-Z][a-z]+(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z]+)*"
+_NAME_WORD = NAME_WORD  # capitalised, accents allowed (Siân, Łukasz, O'Neill, Lloyd-Jones)
+TITLE_NAME_RE = re.compile(rf"\b{TITLE_RE}[ \t]+{_NAME_WORD}(?![\w'’-])")
 _PSEUDO = r"(?:Child|Baby|Infant|Young Person|Sibling) [A-Z]"
 CUE_NAME_RE = re.compile(
     r"(?:\b(?:mother|father|mum|dad|partner|brother|sister|half-brother|half-sister|sibling|grandmother|"
@@ -143,7 +166,7 @@ def rule_findings(text: str) -> list[Finding]:
     out: list[Finding] = []
     for m in EMAIL_RE.finditer(text):
         out.append(Finding(m.start(), m.end(), "email", "email"))
-    for m in POSTCODE_RE.finditer(text):
+    for m in (*POSTCODE_RE.finditer(text), *LOWER_POSTCODE_RE.finditer(text)):
         out.append(Finding(m.start(), m.end(), "postcode", "postcode"))
     for m in PHONE_RE.finditer(text):
         digits = re.sub(r"\D", "", m.group().replace("(0)", ""))
@@ -164,6 +187,20 @@ def rule_findings(text: str) -> list[Finding]:
     for m in ADDRESS_RE.finditer(text):
         end = m.end()
         out.append(Finding(m.start(), end, "address", "address"))
+    for m in CELTIC_STREET_RE.finditer(text):
+        out.append(Finding(m.start(), m.end(), "address", "address"))
+    for m in UNNUMBERED_STREET_RE.finditer(text):
+        out.append(Finding(m.start(1), m.end(1), "address", "address"))
+    for m in ADDRESS_LABEL_RE.finditer(text):
+        value = m.group(1)
+        postcode = POSTCODE_RE.search(value.upper())
+        end = m.start(1) + (postcode.start() if postcode else len(value))
+        end = m.start(1) + len(text[m.start(1):end].rstrip(" ,;"))
+        if end > m.start(1) and re.search(r"\d|[A-Za-z]{3}", text[m.start(1):end]):
+            out.append(Finding(m.start(1), end, "address", "address-label"))
+    for _, _, message_start, message_end in chat_lines(text):
+        for m in LOWER_STREET_RE.finditer(text, message_start, message_end):
+            out.append(Finding(m.start(), m.end(), "address", "address-chat"))
     return out
 
 
