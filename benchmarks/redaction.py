@@ -39,7 +39,8 @@ def _covered(start: int, end: int, findings: list[Finding], kind: str | None = N
     return len(chars) / max(1, end - start)
 
 
-DEFAULT_FOLDERS = [str(ROOT / "corpus" / name) for name in ("sample", "heldout-pii", "heldout-pii-2")]
+DEFAULT_FOLDERS = [str(ROOT / "corpus" / name)
+                   for name in ("sample", "heldout-pii", "heldout-pii-2", "heldout-pii-3")]
 
 
 def main(argv: list[str] | None = None) -> int:
