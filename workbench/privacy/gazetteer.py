@@ -114,9 +114,12 @@ _PARTICLES = r"(?:van|von|der|den|de|da|di|du|la|le|bin|binti|bint|ben|al|el|ibn
 _HEADER_NAME_RE = re.compile(
     rf"[ \t]*((?:{_U}\.[ \t]?)*{NAME_WORD}"
     rf"(?:[ \t]+(?:{_PARTICLES}[ \t]+|{_U}\.[ \t]?)*{NAME_WORD}){{0,3}})[ \t]*$")
-_CHAT_RE = re.compile(
-    r"^[ \t]*(\[[^\]\n]{1,25}\][ \t]*)?"  # an optional time stamp, the speaker, the message
-    r"([^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*)?)[ \t]*:[ \t]+(\S[^\n]*)$", re.MULTILINE)
+_CHAT_RE = re.compile(  # an optional time stamp, the speaker (and an emoji or two), the message
+    r"^[ \t]*(\[[^\]\n]{1,25}\][ \t]*|\d{1,2}/\d{1,2}/\d{2,4},?[ \t]+\d{1,2}:\d{2}[ \t]+)?"
+    r"([^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*)?)(?:[ \t]*[^\w\s:]{1,3})?[ \t]*:[ \t]+(\S[^\n]*)$",
+    re.MULTILINE)
+KINSHIP = frozenset(("mum", "mam", "mom", "dad", "nan", "nana", "nanna", "gran", "grandma", "grandad",
+                     "mummy", "daddy", "auntie", "aunty", "uncle", "sis", "bro", "babe", "baby"))
 _MONTHS_AND_DAYS = frozenset((
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
@@ -129,6 +132,10 @@ _PERSON_VERB_RE = re.compile(
     r"will|and|who|’s|'s)\b")
 _PLACE_BEFORE_RE = re.compile(r"\b(?:in|at|from|near|of)[ \t]+$")
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)$")
+# Police logs: a rank (and collar number) or a title in capitals, then a name in capitals.
+_CAPS_TITLE_RE = re.compile(
+    rf"\b(?:PC|DC|PS|DS|SGT|INSP|PCSO|MR|MRS|MS|MISS|DR)\.?(?:[ \t]+\d{{3,5}})?[ \t]*:?[ \t]+"
+    rf"((?:{_U}\.[ \t]?)*(?:(?:DE|DA|VAN|VON|AL|EL|BIN)[ \t]+)?{CAPS_WORD})")
 # A nickname in quotes right after a name: Patrick "Paddy" McDonagh, Rukhsana Begum ("Ruksi").
 _NICKNAME_RE = re.compile(rf"{NAME_WORD}[ \t]+\(?[\"“]({NAME_WORD})[\"”]")
 _LOWER_WORD_RE = re.compile(rf"(?<![\w'’-])({_L}{{2,}}(?:-{_L}{{2,}})?)(?![\w'’-])")
@@ -147,7 +154,7 @@ PERSON_LABEL_WORDS = frozenset((
     "grandfather", "aunt", "uncle", "referrer", "worker", "attendees", "present", "participants",
     "chair", "signed", "author", "baby", "son", "daughter", "boyfriend", "girlfriend", "alias",
 ))
-_LABEL_LINE_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z /'’()-]{0,30}?)[ \t]*:[ \t]*([^\n]+)$", re.MULTILINE)
+_LABEL_LINE_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z\d /'’()-]{0,30}?)[ \t]*:[ \t]*([^\n]+)$", re.MULTILINE)
 _TITLES_RE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|PC|DC|DS|PS|DI|Sgt|Insp|MR|MRS|MS|MISS|DR)\.?[ \t]+")
 _VALUE_NAME_RE = re.compile(
     rf"((?:{_U}\.[ \t]?)*(?:{NAME_WORD}|{CAPS_WORD})"
@@ -184,7 +191,7 @@ def chat_lines(text: str) -> list[tuple[int, int, int, int]]:
     """(speaker start, speaker end, message start, message end) of each line of a transcribed
     chat: "[Fri 21:15] Brooke: ..." or "tommy: ...". A speaker counts when its line has a time
     stamp, or it is written in lower case on two lines or more, or it is a known given name."""
-    lines = [m for m in _CHAT_RE.finditer(text) if m.group(2).lower() not in FIELD_LABELS
+    lines = [m for m in _CHAT_RE.finditer(text) if m.group(2).lower() not in FIELD_LABELS | KINSHIP
              and not _is_person_label(m.group(2))]
     counts: dict[str, int] = {}
     for m in lines:
@@ -220,6 +227,8 @@ def gazetteer_name_spans(text: str, stop_words: frozenset[str]) -> list[tuple[in
         if with_surname or alone:
             spans.append((m.start(1), m.start(1) + len(word), "gazetteer"))
     spans += labelled_name_spans(text, ordinary)
+    for m in _CAPS_TITLE_RE.finditer(text):
+        spans.append((m.start(1), m.end(1), "capitals"))
     for m in _NICKNAME_RE.finditer(text):
         spans.append((m.start(1), m.end(1), "nickname"))
     for m in _CAPS_RUN_RE.finditer(text):

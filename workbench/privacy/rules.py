@@ -60,7 +60,8 @@ DEFAULT_ALLOW = frozenset(w.lower() for w in (
 ))
 
 _POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)[ \t]?\d[A-Z]{2}"
-_W = r"[A-Z][a-z]+(?:['’][A-Z]?[a-z]+)?(?:-[A-Z][a-z]+)?"  # one capitalised word
+# One capitalised word: also O'Neill, Lloyd-Jones, Weston-super-Mare, Ryton-on-Dunsmore.
+_W = r"[A-Z][a-z]+(?:['’][A-Z]?[a-z]+)?(?:-(?:[a-z]+-)?[A-Z][a-z]+)*"
 _SP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # spaces, or one line break (not a blank line)
 _STREET_SUFFIX = (
     r"(?:Road|Street|St|Close|Lane|Avenue|Ave|Drive|Way|Court|House|Gardens|Terrace|Crescent|Place|"
@@ -69,8 +70,9 @@ _STREET_SUFFIX = (
     r"Park|Heights|Villas|Boulevard|Quay|Wynd|Brow|Chase|Meadow|Meadows|Field|Fields|Granary|Mill|Drove|"
     r"Loke|Site)"
 )
-_STREET = rf"(?:\d+[A-Za-z]?{_SP})?{_W}(?:{_SP}{_W}){{0,3}}{_SP}{_STREET_SUFFIX}\b"
-_NUMBERED_STREET = rf"\d+[A-Za-z]?{_SP}{_W}(?:{_SP}{_W}){{0,3}}{_SP}{_STREET_SUFFIX}\b"
+_COMPASS = r"(?:[ \t]+(?:North|South|East|West))?"
+_STREET = rf"(?:\d+[A-Za-z]?{_SP})?{_W}(?:{_SP}{_W}){{0,3}}{_SP}{_STREET_SUFFIX}\b{_COMPASS}"
+_NUMBERED_STREET = rf"\d+[A-Za-z]?{_SP}{_W}(?:{_SP}{_W}){{0,3}}{_SP}{_STREET_SUFFIX}\b{_COMPASS}"
 _UNIT = rf"(?:(?:Flat|Room|Plot|Unit|Apartment|Apt|Pitch|Caravan)\.?{_SP}\d+[A-Za-z]?,{_SP})"
 _BUILDING = rf"(?:(?:The{_SP}{_W}|{_W}(?:{_SP}{_W}){{0,2}}{_SP}{_STREET_SUFFIX}),{_SP})"
 _TOWN = (rf"(?!(?:{TITLE_RE}|Child|Baby|Mother|Father|The|He|She|They|His|Her|NHS)\b)"
@@ -91,13 +93,22 @@ ADDRESS_LABEL_RE = re.compile(
     r"[ \t]*:[ \t]*([^\n]*?)[ \t]*(?=$|\(|[ \t][–-][ \t])")
 # Streets written in lower case, as in text messages: "14 cromwell rd", "flat 5 jubilee mansions".
 LOWER_STREET_RE = re.compile(
-    r"\b(?:flat[ \t]+\d+[a-z]?[ \t,]+|\d+[a-z]?[ \t]+)?[a-z]+(?:[ \t]+[a-z]+)?[ \t]+"
+    r"\b(?:flat[ \t]+\d+[a-z]?[ \t,]+|(?:no\.?[ \t]+)?\d+[a-z]?[ \t]+)?[a-z]+(?:[ \t]+[a-z]+)?[ \t]+"
     r"(?:rd|st|road|street|court|close|lane|mansions|view|avenue|ave|drive|way|terrace|crescent|"
     r"gardens|grove|walk|row|house|estate|park)\b")
 ADDRESS_RE = re.compile(
     rf"(?:{_UNIT}(?:{_STREET}|{_W}(?:{_SP}{_W}){{0,3}})|{_NUMBERED_STREET}|{_BUILDING}{_STREET})"
-    rf"(?:,{_SP}{_STREET})*(?:,{_SP}{_TOWN}(?=\s*(?:,|\.|;|\)|$|\n|{_POSTCODE})))?"
+    rf"(?:,{_SP}{_STREET})*(?:,{_SP}{_TOWN}(?=\s*(?:,|\.|;|\)|$|\n|{_POSTCODE})|[ \t]+[a-z]))?"
 )
+# In capitals, as in police logs: "6 BLACKTHORN CLOSE, KIRTON", "FLAT 3, 11 LIQUORPOND STREET".
+_CAPS = r"[A-Z][A-Z'’-]+"
+CAPS_ADDRESS_RE = re.compile(
+    rf"\b(?:(?:FLAT|UNIT|ROOM)[ \t]+\d+[A-Z]?,?[ \t]+)?\d+[A-Z]?[ \t]+{_CAPS}(?:[ \t]+{_CAPS}){{0,3}}[ \t]+"
+    rf"(?:{_STREET_SUFFIX.upper()})\b(?:,[ \t]*{_CAPS}(?:[ \t]+{_CAPS})?)?")
+# Addresses abroad, the number after the street: "ul. Mickiewicza 8, Łódź", "Strada Libertății 14".
+FOREIGN_ADDRESS_RE = re.compile(
+    r"\b(?:ul\.|ulica|Strada|Str\.|Rue|Calle|Via|Rua|Avenida|Straße|Strasse|Carrer)[ \t]+"
+    r"(?:[^\W\d_][\w'’.-]*[ \t]+){1,4}\d+[A-Za-z]?(?:,[ \t]*[^\W\d_][\w'’-]*)?")
 POSTCODE_RE = re.compile(rf"\b{_POSTCODE}\b")
 LOWER_POSTCODE_RE = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?[ \t]\d[a-z]{2}\b")  # "b33 8th", "wn5 9qp"
 EMAIL_RE = re.compile(r"\b[\w.+'-]+@[A-Za-z\d-]+(?:\.[A-Za-z\d-]+)*\.[A-Za-z]{2,}\b")
@@ -108,7 +119,7 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
 DATE_RE = re.compile(
     rf"\b(?:{_ORD}(?:[ \t]+of)?[ \t]+{_MONTH},?[ \t]+\d{{4}}|{_MONTH}[ \t]+{_ORD},?[ \t]+\d{{4}}|"
-    r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})\b"
+    rf"\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-{_MONTH}-\d{{2,4}})\b"
 )
 _DOB_CUE = re.compile(r"\b(?:born|DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|b\.)", re.IGNORECASE)
 _NAME_BEFORE = re.compile(
@@ -187,6 +198,8 @@ def rule_findings(text: str) -> list[Finding]:
     for m in ADDRESS_RE.finditer(text):
         end = m.end()
         out.append(Finding(m.start(), end, "address", "address"))
+    for m in (*CAPS_ADDRESS_RE.finditer(text), *FOREIGN_ADDRESS_RE.finditer(text)):
+        out.append(Finding(m.start(), m.end(), "address", "address"))
     for m in CELTIC_STREET_RE.finditer(text):
         out.append(Finding(m.start(), m.end(), "address", "address"))
     for m in UNNUMBERED_STREET_RE.finditer(text):
