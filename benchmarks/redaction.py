@@ -40,7 +40,7 @@ def _covered(start: int, end: int, findings: list[Finding], kind: str | None = N
 
 
 DEFAULT_FOLDERS = [str(ROOT / "corpus" / name)
-                   for name in ("sample", "heldout-pii", "heldout-pii-2", "heldout-pii-3")]
+                   for name in ("sample", "heldout-pii", "heldout-pii-2", "heldout-pii-3", "heldout-pii-4")]
 
 
 def main(argv: list[str] | None = None) -> int:

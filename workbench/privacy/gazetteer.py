@@ -85,10 +85,12 @@ def surnames() -> frozenset[str]:
     return _gazetteers()[1]
 
 
+_LETTERS_RE = re.compile(rf"[{re.escape(UPPER + LOWER)}]+")
+
+
 def title_case(word: str) -> str:
     """KAYLEIGH -> Kayleigh, LLOYD-JONES -> Lloyd-Jones, O'DONNELL -> O'Donnell."""
-    return re.sub(rf"[{re.escape(UPPER + LOWER)}]+",
-                  lambda m: m.group()[0].upper() + m.group()[1:].lower(), word)
+    return _LETTERS_RE.sub(lambda m: m.group()[0].upper() + m.group()[1:].lower(), word)
 
 
 def is_given_name(word: str) -> bool:
