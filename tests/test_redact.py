@@ -246,3 +246,8 @@ def test_gazetteer_names_never_survive_redaction(redactor: Redactor, frame: str,
         planted = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
         if re.search(planted, text):
             assert not re.search(planted, redacted), (text, redacted)
+
+
+def test_a_single_capitalised_word_that_is_also_a_given_name_is_not_a_person(redactor: Redactor) -> None:
+    assert redact_text("\tTAB indented\n\nSUBJECT: KAYLEIGH MORRIS", redactor).text == (
+        "\tTAB indented\n\nSUBJECT: [Person 1]")

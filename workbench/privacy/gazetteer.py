@@ -242,7 +242,8 @@ def gazetteer_name_spans(text: str, stop_words: frozenset[str]) -> list[tuple[in
                 last = k
                 while last + 1 < len(words) and last - k < 2 and not ordinary(words[last + 1].group()):
                     last += 1
-                spans.append((m.start(1) + w.start(), m.start(1) + words[last].end(), "capitals"))
+                if last > k:  # a given name and a surname; one word alone may be a heading ("TAB")
+                    spans.append((m.start(1) + w.start(), m.start(1) + words[last].end(), "capitals"))
     for m in _INITIAL_RE.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         if not ordinary(m.group(2)) and text[line_start:m.start()].strip() and not re.match(
