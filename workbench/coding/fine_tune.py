@@ -138,7 +138,7 @@ def fine_tune(texts: Sequence[str], decisions: Decisions, models_dir: Path, base
     The model folder is written under a temporary name and renamed when complete, so an
     interrupted run leaves no half-written model behind.
     """
-    from workbench.analysis.embed import DEFAULT_MODEL_ID, default_model_path
+    from workbench.analysis.embed import DEFAULT_MODEL_ID, SentenceTransformerEmbedder, default_model_path
 
     settings = settings or FineTuneSettings()
     decided = decided_excerpts(decisions)
@@ -162,7 +162,7 @@ def fine_tune(texts: Sequence[str], decisions: Decisions, models_dir: Path, base
         model, steps, planned, seconds = _train(base_path, first, second, target, settings, partial,
                                                 report)
         model.save(str(partial), create_model_card=False)
-        frozen = _encode(base_model, [texts[i] for i in decided])
+        frozen = SentenceTransformerEmbedder(base_model).encode([texts[i] for i in decided])
         tuned = np.asarray(model.encode([texts[i] for i in decided], normalize_embeddings=True,
                                         show_progress_bar=False), dtype=np.float32)
         position = {i: k for k, i in enumerate(decided)}
@@ -190,14 +190,6 @@ def fine_tune(texts: Sequence[str], decisions: Decisions, models_dir: Path, base
     report({"state": "done", "step": steps, "steps": planned, "seconds": result.seconds,
             "message": f"{verdict}: held-back macro-F1 {tuned_f1:.3f} against {frozen_f1:.3f}"})
     return result
-
-
-def _encode(base_model: str, texts: list[str]) -> np.ndarray:
-    from workbench.analysis.embed import load_sentence_transformer
-
-    model = load_sentence_transformer(base_model)
-    return np.asarray(model.encode(texts, normalize_embeddings=True, show_progress_bar=False),
-                      dtype=np.float32)
 
 
 def _train(base_path: str, first: list[str], second: list[str], target: list[float],
